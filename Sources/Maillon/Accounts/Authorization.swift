@@ -1,0 +1,61 @@
+import Foundation
+import Vapor
+
+/// Who is acting, as far as permissions go. `ambassadorOf` is filled from the chapters'
+/// ambassadorships once chapters exist; an ambassador's rights reach those chapters only.
+public struct Principal: Sendable, Equatable {
+    public let userID: UUID
+    public let role: Role
+    public let ambassadorOf: Set<UUID>
+
+    public init(userID: UUID, role: Role, ambassadorOf: Set<UUID> = []) {
+        self.userID = userID
+        self.role = role
+        self.ambassadorOf = ambassadorOf
+    }
+}
+
+/// Everything a person may try to do. New features add cases here and a rule in `AccessPolicy`.
+public enum Permission: Sendable, Equatable {
+    /// Change the account (name, email, password, sessions) of `owner`.
+    case manageAccount(owner: UUID)
+    case enableTwoStep
+    case viewAdminArea
+    case listUsers
+    /// Run a chapter: its events, check-in, welcoming.
+    case runChapter(UUID)
+}
+
+/// The one authorisation rule book. Deny by default: a permission with no rule is refused.
+public enum AccessPolicy {
+    public static func allows(_ principal: Principal?, _ permission: Permission) -> Bool {
+        guard let principal else { return false }
+        switch permission {
+        case let .manageAccount(owner):
+            return principal.userID == owner
+        case .enableTwoStep, .viewAdminArea, .listUsers:
+            return principal.role == .admin
+        case let .runChapter(chapter):
+            return principal.role == .admin || (principal.role == .member && principal.ambassadorOf.contains(chapter))
+        }
+    }
+}
+
+extension Request {
+    var principal: Principal? {
+        guard let user = currentUser, let id = user.id else { return nil }
+        return Principal(userID: id, role: user.role)
+    }
+
+    /// The signed-in person, or a redirect to sign in.
+    func requireUser() throws -> User {
+        guard let user = currentUser else { throw Abort(.unauthorized) }
+        return user
+    }
+
+    /// Every handler that acts calls this first: anonymous → sign in, not allowed → 403 page.
+    func authorize(_ permission: Permission) throws {
+        guard let principal else { throw Abort(.unauthorized) }
+        guard AccessPolicy.allows(principal, permission) else { throw PageError.forbidden }
+    }
+}

@@ -1,0 +1,197 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// The request's view of its browser session. Request-local: created by `SessionMiddleware`,
+/// read and changed by handlers through the `Request` helpers below.
+final class SessionContext: @unchecked Sendable {
+    var record: UserSession?
+    var user: User?
+    /// A fresh secret to send as the cookie (new or rotated session).
+    var newToken: String?
+    var expireCookie = false
+}
+
+struct FlashMessage: Codable, Sendable, Equatable {
+    enum Kind: String, Codable, Sendable { case success, info, error }
+    var kind: Kind
+    var key: String
+}
+
+extension Request {
+    private struct SessionContextKey: StorageKey { typealias Value = SessionContext }
+
+    var sessionContext: SessionContext {
+        if let context = storage[SessionContextKey.self] { return context }
+        let context = SessionContext()
+        storage[SessionContextKey.self] = context
+        return context
+    }
+
+    /// The signed-in person, if any.
+    public var currentUser: User? { sessionContext.user }
+
+    /// The client's address; `X-Forwarded-For` is believed only when `TRUST_PROXY_HEADERS` is on.
+    var clientIP: String {
+        if maillon.settings.trustProxyHeaders,
+           let forwarded = headers.first(name: .xForwardedFor)?.split(separator: ",").first {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Makes sure this browser has a session row (for the CSRF token, flash, language) and returns it.
+    @discardableResult
+    func ensureSession() async throws -> UserSession {
+        if let record = sessionContext.record { return record }
+        return try await SessionStore(request: self).create(user: nil, carrying: nil)
+    }
+
+    func flash(_ kind: FlashMessage.Kind, _ key: String) async throws {
+        let record = try await ensureSession()
+        var messages = record.flash.flatMap { try? JSONDecoder().decode([FlashMessage].self, from: Data($0.utf8)) } ?? []
+        messages.append(FlashMessage(kind: kind, key: key))
+        record.flash = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
+        try await record.save(on: db)
+    }
+
+    /// Returns and clears the messages waiting for the next page.
+    func takeFlash() async throws -> [FlashMessage] {
+        guard let record = sessionContext.record, let stored = record.flash else { return [] }
+        record.flash = nil
+        try await record.save(on: db)
+        return (try? JSONDecoder().decode([FlashMessage].self, from: Data(stored.utf8))) ?? []
+    }
+}
+
+/// Creating, rotating and ending sessions: the only code that writes the `sessions` table.
+struct SessionStore {
+    let request: Request
+
+    private var context: SessionContext { request.sessionContext }
+    private var now: Date { request.now }
+
+    @discardableResult
+    func create(user: User?, carrying previous: UserSession?, createdAt: Date? = nil) async throws -> UserSession {
+        let token = Secret.generate()
+        let record = UserSession()
+        record.tokenHash = Secret.digest(token)
+        record.csrfToken = Secret.generate()
+        record.$user.id = try user?.requireID()
+        record.locale = previous?.locale
+        record.flash = previous?.flash
+        record.userAgent = request.headers.first(name: .userAgent).map { String($0.prefix(300)) }
+        record.ipAddress = request.clientIP
+        record.createdAt = createdAt ?? now
+        record.lastSeenAt = now
+        try await record.create(on: request.db)
+        context.record = record
+        context.user = user
+        context.newToken = token
+        return record
+    }
+
+    /// Sign-in: the old session (and its id and CSRF token) is destroyed and a new one made.
+    func signIn(_ user: User) async throws {
+        let previous = context.record
+        try await previous?.delete(on: request.db)
+        try await create(user: user, carrying: previous)
+    }
+
+    /// Privilege or credential change: new id and CSRF token, same person, same lifetime.
+    func rotate() async throws {
+        guard let previous = context.record else { return }
+        try await previous.delete(on: request.db)
+        try await create(user: context.user, carrying: previous, createdAt: previous.createdAt)
+    }
+
+    func signOut() async throws {
+        try await context.record?.delete(on: request.db)
+        context.record = nil
+        context.user = nil
+        context.newToken = nil
+        context.expireCookie = true
+    }
+
+    func signOutEverywhereElse() async throws {
+        guard let user = context.user, let current = context.record?.id else { return }
+        try await UserSession.query(on: request.db)
+            .filter(\.$user.$id == user.requireID())
+            .filter(\.$id != current)
+            .delete()
+    }
+
+    static func isExpired(_ record: UserSession, now: Date, settings: Settings) -> Bool {
+        now.timeIntervalSince(record.lastSeenAt) > settings.sessionIdleTimeout
+            || now.timeIntervalSince(record.createdAt) > settings.sessionAbsoluteLifetime
+    }
+}
+
+/// Loads the session named by the cookie, enforces idle and absolute expiry, renders errors
+/// (so error pages still know the reader), and writes the cookie on the way out.
+struct SessionMiddleware: AsyncMiddleware {
+    /// `last_seen_at` is written at most this often, not on every request.
+    static let touchInterval: TimeInterval = 60
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let settings = request.maillon.settings
+        let context = request.sessionContext
+        let cookieName = Self.cookieName(settings)
+        if let token = request.cookies[cookieName]?.string, !token.isEmpty {
+            let now = request.now
+            if let record = try await UserSession.query(on: request.db).filter(\.$tokenHash == Secret.digest(token)).first() {
+                if SessionStore.isExpired(record, now: now, settings: settings) {
+                    try await record.delete(on: request.db)
+                    context.expireCookie = true
+                } else {
+                    if now.timeIntervalSince(record.lastSeenAt) > Self.touchInterval {
+                        record.lastSeenAt = now
+                        try await record.save(on: request.db)
+                    }
+                    context.record = record
+                    if let userID = record.$user.id {
+                        context.user = try await User.find(userID, on: request.db)
+                    }
+                }
+            } else {
+                context.expireCookie = true
+            }
+        }
+
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            response = await ErrorPages.response(for: error, on: request)
+        }
+        Self.writeCookie(context, to: response, settings: settings)
+        return response
+    }
+
+    static func cookieName(_ settings: Settings) -> String {
+        settings.isHTTPS ? "__Host-maillon_session" : "maillon_session"
+    }
+
+    static func writeCookie(_ context: SessionContext, to response: Response, settings: Settings) {
+        let name = cookieName(settings)
+        if let token = context.newToken {
+            response.cookies[name] = HTTPCookies.Value(
+                string: token,
+                maxAge: Int(settings.sessionAbsoluteLifetime),
+                path: "/",
+                isSecure: settings.isHTTPS,
+                isHTTPOnly: true,
+                sameSite: .lax
+            )
+        } else if context.expireCookie {
+            response.cookies[name] = HTTPCookies.Value(
+                string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
+                isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax
+            )
+        }
+        // Pages that depend on the session must never be stored by a shared cache.
+        if context.record != nil || context.newToken != nil {
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Fluent
+import Vapor
+
+/// Sign in (with a two-step code when the account has one) and sign out.
+struct SignInController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(SiteURL.route(SiteURL.signIn), use: form)
+        routes.post(SiteURL.route(SiteURL.signIn), use: submit)
+        routes.get(SiteURL.route(SiteURL.signInTwoStep), use: twoStepForm)
+        routes.post(SiteURL.route(SiteURL.signInTwoStep), use: twoStepSubmit)
+        routes.post(SiteURL.route(SiteURL.signOut), use: signOut)
+    }
+
+    static func page(_ req: Request, values: [String: String] = [:], summary: String? = nil) -> FormPage {
+        let t = req.t
+        var hidden: [FormModel.Hidden] = []
+        if let next = SiteURL.localPath(values["next"] ?? req.query["next"]) { hidden.append(.init(name: "next", value: next)) }
+        let form = FormModel(
+            id: "sign-in", action: SiteURL.signIn, submitLabel: t("signin.submit"),
+            fields: [
+                .init(name: "email", label: t("field.email"), type: "email", value: values["email"] ?? "", autocomplete: "username"),
+                .init(name: "password", label: t("field.password"), type: "password", autocomplete: "current-password"),
+            ],
+            errorSummary: summary, hidden: hidden
+        )
+        return FormPage(heading: t("signin.heading"), forms: [form], links: [
+            .init(url: SiteURL.forgotPassword, label: t("signin.forgot")),
+            .init(url: SiteURL.signUp, label: t("signin.no_account")),
+        ])
+    }
+
+    @Sendable func form(req: Request) async throws -> Response {
+        if req.currentUser != nil { return req.redirect(to: SiteURL.home) }
+        return try await req.renderPage("form-page", title: req.t("signin.heading"), Self.page(req))
+    }
+
+    @Sendable func submit(req: Request) async throws -> Response {
+        let values = try await req.formValues()
+        let email = EmailAddress.normalise(values["email"] ?? "")
+        let password = values["password"] ?? ""
+        let policy = req.maillon.throttling
+        let throttle = Throttle(database: req.db, now: req.now)
+        let accountKey = Throttle.accountKey("sign-in", email: email)
+        // Both counters move on every attempt, so parallel guesses cannot slip past the limit.
+        let ipAllowed = try await throttle.attempt(Throttle.ipKey("sign-in", ip: req.clientIP), policy.signInPerIP)
+        let accountAllowed = try await throttle.attempt(accountKey, policy.signInPerAccount)
+        guard ipAllowed, accountAllowed else {
+            req.logger.notice("Sign-in throttled")
+            return try await req.renderPage("form-page", title: req.t("signin.heading"),
+                                            Self.page(req, values: values, summary: req.t("throttle.too_many")), status: .tooManyRequests)
+        }
+
+        let user = email.isEmpty ? nil : try await User.query(on: req.db).filter(\.$email == email).first()
+        // Without an account, a fixed hash is checked anyway so the answer takes the same time.
+        let matches = try await req.password.async.verify(password.isEmpty ? " " : password,
+                                                          created: user?.passwordHash ?? req.application.dummyPasswordHash)
+        guard let user, matches else {
+            return try await req.renderPage("form-page", title: req.t("signin.heading"),
+                                            Self.page(req, values: values, summary: req.t("signin.failed")), status: .unauthorized)
+        }
+        try await throttle.reset(accountKey)
+
+        guard user.isEmailVerified else {
+            let secret = try await Tokens(database: req.db, now: req.now).issue(.verifyEmail, for: user, email: user.email, lifetime: Tokens.verificationLifetime)
+            try await AccountMail(request: req).verification(user, address: user.email, token: secret)
+            return try await req.renderPage("form-page", title: req.t("signin.heading"),
+                                            Self.page(req, values: values, summary: req.t("signin.unverified")), status: .forbidden)
+        }
+
+        let next = SiteURL.localPath(values["next"]) ?? SiteURL.home
+        if user.hasTwoStep {
+            let session = try await req.ensureSession()
+            session.pendingUserID = try user.requireID()
+            session.flash = nil
+            try await session.save(on: req.db)
+            let target = "\(SiteURL.signInTwoStep)?next=\(next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"
+            return req.redirect(to: target, redirectType: .normal)
+        }
+        try await SessionStore(request: req).signIn(user)
+        return req.redirect(to: next, redirectType: .normal)
+    }
+
+    static func twoStepPage(_ req: Request, next: String?, summary: String? = nil) -> FormPage {
+        let t = req.t
+        let form = FormModel(
+            id: "two-step", action: SiteURL.signInTwoStep, submitLabel: t("twostep.verify"),
+            fields: [.init(name: "code", label: t("field.code"), hint: t("twostep.code_hint"), autocomplete: "one-time-code", inputmode: "numeric")],
+            errorSummary: summary,
+            hidden: SiteURL.localPath(next).map { [.init(name: "next", value: $0)] } ?? []
+        )
+        return FormPage(heading: t("twostep.heading"), forms: [form])
+    }
+
+    @Sendable func twoStepForm(req: Request) async throws -> Response {
+        guard req.sessionContext.record?.pendingUserID != nil else { return req.redirect(to: SiteURL.signIn) }
+        return try await req.renderPage("form-page", title: req.t("twostep.heading"), Self.twoStepPage(req, next: req.query["next"]))
+    }
+
+    @Sendable func twoStepSubmit(req: Request) async throws -> Response {
+        let values = try await req.formValues()
+        guard let session = req.sessionContext.record, let pending = session.pendingUserID,
+              let user = try await User.find(pending, on: req.db), let secret = user.totpSecret, user.hasTwoStep
+        else { return req.redirect(to: SiteURL.signIn, redirectType: .normal) }
+
+        let throttle = Throttle(database: req.db, now: req.now)
+        guard try await throttle.attempt(Throttle.accountKey("two-step", email: user.email), req.maillon.throttling.twoStepPerAccount) else {
+            return try await req.renderPage("form-page", title: req.t("twostep.heading"),
+                                            Self.twoStepPage(req, next: values["next"], summary: req.t("throttle.too_many")), status: .tooManyRequests)
+        }
+        guard let step = TwoStep.acceptedStep(secret: secret, code: values["code"] ?? "", at: req.now, lastStep: user.totpLastStep) else {
+            return try await req.renderPage("form-page", title: req.t("twostep.heading"),
+                                            Self.twoStepPage(req, next: values["next"], summary: req.t("twostep.wrong_code")), status: .unauthorized)
+        }
+        user.totpLastStep = step
+        try await user.save(on: req.db)
+        try await SessionStore(request: req).signIn(user)
+        return req.redirect(to: SiteURL.localPath(values["next"]) ?? SiteURL.home, redirectType: .normal)
+    }
+
+    @Sendable func signOut(req: Request) async throws -> Response {
+        try await SessionStore(request: req).signOut()
+        try await req.flash(.info, "flash.signed_out")
+        return req.redirect(to: SiteURL.home, redirectType: .normal)
+    }
+}
+
+extension Application {
+    private struct DummyHashKey: StorageKey { typealias Value = String }
+
+    /// A hash of nothing anyone knows, checked when an address has no account (constant-time answers).
+    var dummyPasswordHash: String {
+        get { storage[DummyHashKey.self] ?? "" }
+        set { storage[DummyHashKey.self] = newValue }
+    }
+}

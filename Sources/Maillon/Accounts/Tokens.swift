@@ -1,0 +1,44 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Issuing and redeeming the single-use links sent by mail.
+struct Tokens {
+    let database: any Database
+    let now: Date
+
+    static let verificationLifetime: TimeInterval = 24 * 3600
+    static let resetLifetime: TimeInterval = 3600
+
+    /// Makes a new token (replacing any unused one of the same purpose) and returns the secret for the link.
+    func issue(_ purpose: UserToken.Purpose, for user: User, email: String? = nil, lifetime: TimeInterval) async throws -> String {
+        let userID = try user.requireID()
+        try await UserToken.query(on: database)
+            .filter(\.$user.$id == userID).filter(\.$purpose == purpose).filter(\.$usedAt == nil)
+            .delete()
+        let secret = Secret.generate()
+        let token = UserToken(userID: userID, purpose: purpose, tokenHash: Secret.digest(secret), email: email,
+                              expiresAt: now.addingTimeInterval(lifetime))
+        try await token.create(on: database)
+        return secret
+    }
+
+    /// The token if the secret names one of this purpose that is unused and unexpired.
+    func find(_ secret: String?, _ purpose: UserToken.Purpose) async throws -> UserToken? {
+        guard let secret, !secret.isEmpty, secret.count <= 100 else { return nil }
+        guard let token = try await UserToken.query(on: database)
+            .filter(\.$tokenHash == Secret.digest(secret)).filter(\.$purpose == purpose).first(),
+            token.usedAt == nil, token.expiresAt > now
+        else { return nil }
+        return token
+    }
+
+    /// Marks the token used. Returns false if another request used it first: only one can win.
+    func redeem(_ token: UserToken) async throws -> Bool {
+        let sql = database as! any SQLDatabase
+        let rows = try await sql.raw("""
+            UPDATE user_tokens SET used_at = \(bind: now) WHERE id = \(bind: token.requireID()) AND used_at IS NULL RETURNING id
+            """).all()
+        return rows.count == 1
+    }
+}

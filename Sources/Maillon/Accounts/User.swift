@@ -1,0 +1,60 @@
+import Fluent
+import Foundation
+
+/// What a person is on the platform. Ambassadors are members with a chapter scope
+/// (see `Principal.ambassadorOf`), not a role of their own.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case applicant
+    case member
+    case organisationContact = "organisation_contact"
+    case admin
+}
+
+public final class User: Model, @unchecked Sendable {
+    public static let schema = "users"
+
+    @ID(key: .id) public var id: UUID?
+    /// Always stored trimmed and lowercased: see `EmailAddress.normalise`.
+    @Field(key: "email") public var email: String
+    @OptionalField(key: "email_verified_at") public var emailVerifiedAt: Date?
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "name") public var name: String
+    @Field(key: "role") public var role: Role
+    @OptionalField(key: "locale") public var locale: AppLocale?
+    @OptionalField(key: "totp_secret") var totpSecret: String?
+    @OptionalField(key: "totp_enabled_at") public var totpEnabledAt: Date?
+    /// The last time step whose code was accepted, so a code cannot be replayed.
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+
+    public init() {}
+
+    public init(id: UUID? = nil, email: String, passwordHash: String, name: String, role: Role, locale: AppLocale? = nil) {
+        self.id = id
+        self.email = email
+        self.passwordHash = passwordHash
+        self.name = name
+        self.role = role
+        self.locale = locale
+    }
+
+    public var isEmailVerified: Bool { emailVerifiedAt != nil }
+    public var hasTwoStep: Bool { totpEnabledAt != nil && totpSecret != nil }
+}
+
+public enum EmailAddress {
+    public static func normalise(_ raw: String) -> String {
+        raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// A deliberately plain check: one `@`, a dot in the domain, no spaces, sane length.
+    /// The verification mail is the real proof.
+    public static func isPlausible(_ email: String) -> Bool {
+        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
+    }
+}

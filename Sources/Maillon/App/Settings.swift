@@ -1,0 +1,109 @@
+import Foundation
+import Vapor
+
+/// Every setting Maillon reads, with its default. Read once, from the environment,
+/// in the composition root; everything else receives the values it needs.
+public struct Settings: Sendable {
+    public enum DatabaseKind: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String, searchPath: String?)
+    }
+
+    public var database: DatabaseKind
+    public var host: String
+    public var port: Int
+    public var baseURL: URL
+    public var communityName: String
+    public var primaryColor: String
+    public var accentColor: String
+    public var sessionIdleTimeout: TimeInterval
+    public var sessionAbsoluteLifetime: TimeInterval
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var mailTransport: String
+    public var mailDirectory: String
+    public var mailFrom: String
+    public var maxBodySize: ByteCount
+    public var trustProxyHeaders: Bool
+    public var bcryptCost: Int
+
+    public enum LogFormat: String, Sendable { case json, text }
+
+    /// True when the public address is https: cookies become `Secure` with the `__Host-` prefix, and HSTS is sent.
+    public var isHTTPS: Bool { baseURL.scheme?.lowercased() == "https" }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        func value(_ key: String) -> String? {
+            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func number(_ key: String, _ fallback: Int) throws -> Int {
+            guard let raw = value(key) else { return fallback }
+            guard let parsed = Int(raw), parsed > 0 else { throw SettingsError.invalid(key, raw) }
+            return parsed
+        }
+        let host = value("HOST") ?? "127.0.0.1"
+        let port = try number("PORT", 8080)
+        let baseString = value("BASE_URL") ?? "http://\(host):\(port)"
+        guard let baseURL = URL(string: baseString.hasSuffix("/") ? String(baseString.dropLast()) : baseString),
+              let scheme = baseURL.scheme?.lowercased(), scheme == "http" || scheme == "https", baseURL.host != nil
+        else { throw SettingsError.invalid("BASE_URL", baseString) }
+
+        let database: DatabaseKind
+        if let url = value("DATABASE_URL") {
+            database = .postgres(url: url, searchPath: value("DATABASE_SCHEMA"))
+        } else {
+            database = .sqlite(path: value("SQLITE_PATH") ?? "var/maillon.sqlite")
+        }
+        let logLevel = try value("LOG_LEVEL").map {
+            guard let level = Logger.Level(rawValue: $0.lowercased()) else { throw SettingsError.invalid("LOG_LEVEL", $0) }
+            return level
+        } ?? .info
+        let logFormat = try value("LOG_FORMAT").map {
+            guard let format = LogFormat(rawValue: $0.lowercased()) else { throw SettingsError.invalid("LOG_FORMAT", $0) }
+            return format
+        } ?? .json
+        let maxBody = value("MAX_BODY_SIZE") ?? "1mb"
+        let bcryptCost = try number("BCRYPT_COST", 12)
+        guard (4...31).contains(bcryptCost) else { throw SettingsError.invalid("BCRYPT_COST", String(bcryptCost)) }
+
+        return Settings(
+            database: database,
+            host: host,
+            port: port,
+            baseURL: baseURL,
+            communityName: value("COMMUNITY_NAME") ?? "Maillon",
+            primaryColor: try color("COMMUNITY_PRIMARY_COLOR", value("COMMUNITY_PRIMARY_COLOR"), fallback: "#1d5c4d"),
+            accentColor: try color("COMMUNITY_ACCENT_COLOR", value("COMMUNITY_ACCENT_COLOR"), fallback: "#b3471d"),
+            sessionIdleTimeout: TimeInterval(try number("SESSION_IDLE_MINUTES", 30) * 60),
+            sessionAbsoluteLifetime: TimeInterval(try number("SESSION_MAX_HOURS", 12) * 3600),
+            logLevel: logLevel,
+            logFormat: logFormat,
+            mailTransport: value("MAIL_TRANSPORT") ?? "file",
+            mailDirectory: value("MAIL_DIR") ?? "var/mail",
+            mailFrom: value("MAIL_FROM") ?? "Maillon <no-reply@localhost>",
+            maxBodySize: ByteCount(stringLiteral: maxBody),
+            trustProxyHeaders: value("TRUST_PROXY_HEADERS").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false,
+            bcryptCost: bcryptCost
+        )
+    }
+
+    /// Colours end up in a stylesheet, so only `#rgb` / `#rrggbb` is accepted.
+    static func color(_ key: String, _ raw: String?, fallback: String) throws -> String {
+        guard let raw else { return fallback }
+        let hex = raw.dropFirst()
+        guard raw.hasPrefix("#"), hex.count == 3 || hex.count == 6, hex.allSatisfy(\.isHexDigit) else {
+            throw SettingsError.invalid(key, raw)
+        }
+        return raw.lowercased()
+    }
+}
+
+public enum SettingsError: Error, CustomStringConvertible {
+    case invalid(String, String)
+    public var description: String {
+        switch self {
+        case let .invalid(key, value): "Invalid value for \(key): \(value)"
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Fluent
+import Leaf
+import Vapor
+
+/// The composition root: every piece of Maillon is wired here, in plain sight.
+public func configure(_ app: Application, settings: Settings, mailer: (any Mailer)? = nil, time: any TimeSource = SystemTime(),
+                      throttling: ThrottlePolicy = .standard) async throws {
+    let resources = app.directory.resourcesDirectory
+    let catalogue = try Catalogue.load(from: resources + "Locales")
+    let passwords = try PasswordPolicy.load(from: resources + "common-passwords.txt")
+    app.maillon = MaillonServices(
+        settings: settings,
+        catalogue: catalogue,
+        mailer: mailer ?? FileMailer(directory: settings.mailDirectory, from: settings.mailFrom),
+        time: time,
+        passwords: passwords,
+        throttling: throttling
+    )
+
+    app.http.server.configuration.hostname = settings.host
+    app.http.server.configuration.port = settings.port
+    app.routes.defaultMaxBodySize = settings.maxBodySize
+    app.logger.logLevel = settings.logLevel
+
+    try DatabaseSetup.configure(app, settings.database)
+    DatabaseSetup.register(app.migrations)
+
+    app.passwords.use(.bcrypt(cost: settings.bcryptCost))
+    app.dummyPasswordHash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(Secret.generate())
+
+    app.views.use(.leaf)
+    app.leaf.tags["t"] = TranslateTag(catalogue: catalogue)
+    if app.environment != .production { app.leaf.cache.isEnabled = false }
+
+    // Outermost first. Errors become pages inside the session middleware (so they know the reader);
+    // the outer error middleware catches what happens before it.
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(isHTTPS: settings.isHTTPS))
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(SessionMiddleware())
+    app.middleware.use(CSRFMiddleware())
+
+    try routes(app)
+}
+
+func routes(_ app: Application) throws {
+    try app.register(collection: HealthController())
+    try app.register(collection: HomeController())
+    try app.register(collection: SignUpController())
+    try app.register(collection: SignInController())
+    try app.register(collection: PasswordResetController())
+    try app.register(collection: AccountController())
+    try app.register(collection: TwoStepController())
+    try app.register(collection: AdminUsersController())
+}

@@ -1,0 +1,40 @@
+import RoutingKit
+
+/// The one source of truth for paths: routes are registered from these and links are built from them.
+public enum SiteURL {
+    public static let home = "/"
+    public static let signUp = "/sign-up"
+    public static let signUpSent = "/sign-up/sent"
+    public static let signIn = "/sign-in"
+    public static let signInTwoStep = "/sign-in/two-step"
+    public static let signOut = "/sign-out"
+    public static let verifyEmail = "/verify-email"
+    public static let forgotPassword = "/password/forgot"
+    public static let resetPassword = "/password/reset"
+    public static let account = "/account"
+    public static let accountProfile = "/account/profile"
+    public static let accountEmail = "/account/email"
+    public static let accountPassword = "/account/password"
+    public static let accountResendVerification = "/account/verification"
+    public static let accountSignOutOthers = "/account/sessions/sign-out-others"
+    public static let accountTwoStep = "/account/two-step"
+    public static let accountTwoStepEnable = "/account/two-step/enable"
+    public static let accountTwoStepDisable = "/account/two-step/disable"
+    public static let language = "/language"
+    public static let adminUsers = "/admin/users"
+    public static let theme = "/theme.css"
+    public static let healthz = "/healthz"
+    public static let readyz = "/readyz"
+
+    /// A path as Vapor route components (`"/a/b"` → `["a", "b"]`).
+    public static func route(_ path: String) -> [PathComponent] {
+        path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
+
+    /// Accepts only a local path (`/…`, not `//host` nor a scheme), for `next=` and `back=` parameters.
+    public static func localPath(_ candidate: String?) -> String? {
+        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
+              !candidate.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        return candidate
+    }
+}

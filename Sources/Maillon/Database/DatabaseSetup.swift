@@ -1,0 +1,31 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+enum DatabaseSetup {
+    static func configure(_ app: Application, _ kind: Settings.DatabaseKind) throws {
+        switch kind {
+        case let .sqlite(path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        case let .postgres(url, searchPath):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            if let searchPath { configuration.searchPath = [searchPath] }
+            app.databases.use(.postgres(configuration: configuration), as: .psql)
+        }
+    }
+
+    /// SQLite: write-ahead logging (readers never wait for the writer); the mode is kept in the file.
+    static func prepare(_ app: Application) async throws {
+        guard let sql = app.db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+
+    static func register(_ migrations: Migrations) {
+        migrations.add(Migrations001.CreateAccounts())
+    }
+}

@@ -1,0 +1,75 @@
+import Vapor
+
+/// What every template receives: the reader's language, the layout, and the page's own model.
+struct PageContext<Model: Encodable & Sendable>: Encodable, Sendable {
+    let locale: String
+    let layout: LayoutModel
+    let page: Model
+}
+
+struct LayoutModel: Encodable, Sendable {
+    struct CurrentUser: Encodable, Sendable {
+        let name: String
+        let isAdmin: Bool
+    }
+
+    struct Flash: Encodable, Sendable {
+        let kind: String
+        let text: String
+    }
+
+    let title: String
+    let communityName: String
+    let path: String
+    /// Nil on pages drawn without a session (an error before the session loaded): forms are then hidden.
+    let csrf: String?
+    let user: CurrentUser?
+    let flash: [Flash]
+    let otherLocale: String
+    let otherLocaleName: String
+}
+
+extension Request {
+    /// The reader's language: their account setting, else the one chosen in this session,
+    /// else `Accept-Language`, else French.
+    public var locale: AppLocale {
+        currentUser?.locale
+            ?? sessionContext.record?.locale
+            ?? AppLocale.negotiate(acceptLanguage: headers.first(name: .acceptLanguage))
+            ?? .default
+    }
+
+    public var t: Translator { Translator(catalogue: maillon.catalogue, locale: locale) }
+
+    /// Renders a full page: the template, fed by its model, inside the layout.
+    func renderPage<Model: Encodable & Sendable>(
+        _ template: String, title: String, _ model: Model, status: HTTPStatus = .ok
+    ) async throws -> Response {
+        let record = try await ensureSession()
+        let flash = try await takeFlash()
+        let layout = makeLayout(title: title, csrf: record.csrfToken, flash: flash)
+        return try await render(template, PageContext(locale: locale.rawValue, layout: layout, page: model), status: status)
+    }
+
+    func makeLayout(title: String, csrf: String?, flash: [FlashMessage]) -> LayoutModel {
+        let t = self.t
+        let other: AppLocale = locale == .fr ? .en : .fr
+        return LayoutModel(
+            title: title,
+            communityName: maillon.settings.communityName,
+            path: url.path,
+            csrf: csrf,
+            user: currentUser.map { .init(name: $0.name, isAdmin: $0.role == .admin) },
+            flash: flash.map { .init(kind: $0.kind.rawValue, text: t($0.key)) },
+            otherLocale: other.rawValue,
+            otherLocaleName: t("language.\(other.rawValue)")
+        )
+    }
+
+    func render<Context: Encodable & Sendable>(_ template: String, _ context: Context, status: HTTPStatus) async throws -> Response {
+        let view = try await view.render(template, context)
+        let response = try await view.encodeResponse(for: self)
+        response.status = status
+        return response
+    }
+}

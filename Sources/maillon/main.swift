@@ -1,0 +1,30 @@
+import Logging
+import Maillon
+import Vapor
+
+var environment = try Environment.detect()
+let settings = try Settings.fromEnvironment()
+LoggingSystem.bootstrap { label in
+    switch settings.logFormat {
+    case .json: JSONLogHandler(label: label, level: settings.logLevel)
+    case .text:
+        { var handler = StreamLogHandler.standardOutput(label: label); handler.logLevel = settings.logLevel; return handler }()
+    }
+}
+
+let app = try await Application.make(environment)
+do {
+    try await configure(app, settings: settings)
+    MaillonEntry.prepareCommands(app)
+    // Migrations run before serving, so a first start needs nothing else.
+    if CommandLine.arguments.dropFirst().first.map({ $0 == "serve" || $0.hasPrefix("-") }) ?? true {
+        try await MaillonEntry.migrateBeforeServing(app)
+        MaillonEntry.addBanner(app)
+    }
+    try await app.execute()
+} catch {
+    app.logger.report(error: error)
+    try? await app.asyncShutdown()
+    exit(1)
+}
+try await app.asyncShutdown()
