@@ -18,8 +18,8 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message, explicit = event.metadata
         var fields: [String: Any] = [
             "ts": ISO8601DateFormatter().string(from: Date()),
             "level": level.rawValue,

@@ -11,11 +11,12 @@ enum DatabaseSetup {
         case let .sqlite(path):
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            app.databases.use(.sqlite(.file(path)), as: .sqlite)
+            // SQL (with its values) is logged only at trace level, never at the usual levels.
+            app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
         case let .postgres(url, searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
-            app.databases.use(.postgres(configuration: configuration), as: .psql)
+            app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
         }
     }
 

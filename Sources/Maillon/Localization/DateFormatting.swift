@@ -4,15 +4,23 @@ import Foundation
 public enum DateFormatting {
     public static let timeZone = TimeZone(identifier: "Europe/Paris") ?? .current
 
-    public static func dateTime(_ date: Date, _ locale: AppLocale) -> String {
-        var style = Date.FormatStyle(date: .long, time: .shortened, locale: Locale(identifier: locale == .fr ? "fr_FR" : "en_GB"), timeZone: timeZone)
-        style.calendar = Calendar(identifier: .gregorian)
-        return date.formatted(style)
+    static func locale(_ locale: AppLocale) -> Locale {
+        Locale(identifier: locale == .fr ? "fr_FR" : "en_GB")
     }
 
+    static func style(_ locale: AppLocale) -> Date.FormatStyle {
+        var style = Date.FormatStyle(locale: Self.locale(locale), calendar: Calendar(identifier: .gregorian), timeZone: timeZone)
+        style = style.day().month(.wide).year()
+        return style
+    }
+
+    /// "1 janvier 2027 à 01:00" / "1 January 2027 at 01:00".
+    public static func dateTime(_ date: Date, _ locale: AppLocale) -> String {
+        date.formatted(style(locale).hour(.twoDigits(amPM: .omitted)).minute(.twoDigits))
+    }
+
+    /// "1 janvier 2027" / "1 January 2027".
     public static func date(_ date: Date, _ locale: AppLocale) -> String {
-        var style = Date.FormatStyle(date: .long, time: .omitted, locale: Locale(identifier: locale == .fr ? "fr_FR" : "en_GB"), timeZone: timeZone)
-        style.calendar = Calendar(identifier: .gregorian)
-        return date.formatted(style)
+        date.formatted(style(locale))
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+@testable import Maillon
+import NIOConcurrencyHelpers
+
+/// Keeps every message instead of sending it.
+final class RecordingMailer: Mailer, @unchecked Sendable {
+    private let box = NIOLockedValueBox<[MailMessage]>([])
+
+    var messages: [MailMessage] { box.withLockedValue { $0 } }
+
+    func send(_ message: MailMessage, logger: Logger) async throws {
+        box.withLockedValue { $0.append(message) }
+    }
+
+    func messages(to address: String) -> [MailMessage] { messages.filter { $0.to == address } }
+
+    /// The first link in the newest message to `address` that points at `path`.
+    func link(to address: String, path: String) -> String? {
+        for message in messages(to: address).reversed() {
+            if let link = MailFormat.links(in: message.text).first(where: { $0.contains(path) }) { return link }
+        }
+        return nil
+    }
+
+    /// The path and query of that link, for the test client.
+    func localLink(to address: String, path: String) -> String? {
+        guard let link = link(to: address, path: path), let url = URLComponents(string: link) else { return nil }
+        return url.path + (url.query.map { "?\($0)" } ?? "")
+    }
+}
+
+/// A clock the test moves by hand.
+final class FakeTime: TimeSource, @unchecked Sendable {
+    private let box = NIOLockedValueBox(Date(timeIntervalSince1970: 1_800_000_000))
+
+    func now() -> Date { box.withLockedValue { $0 } }
+
+    func advance(by interval: TimeInterval) {
+        box.withLockedValue { $0 = $0.addingTimeInterval(interval) }
+    }
+}
+
+/// Every log line the process writes during the tests, so a test can look for secrets in it.
+enum TestLogs {
+    private static let lines = NIOLockedValueBox<[String]>([])
+    private static let bootstrapped = NIOLockedValueBox(false)
+
+    static func bootstrapOnce() {
+        bootstrapped.withLockedValue { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { label in CapturingLogHandler(label: label) }
+        }
+    }
+
+    static func record(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    static var all: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+
+    struct CapturingLogHandler: LogHandler {
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        let label: String
+
+        init(label: String) { self.label = label }
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            TestLogs.record("\(event.level) \(event.message) \(merged)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Which database the suite runs on: SQLite by default, PostgreSQL when `TEST_DATABASE_URL` is set.
+/// Every test gets a clean database: its own SQLite file, or its own PostgreSQL schema.
+struct TestDatabase: Sendable {
+    let kind: Settings.DatabaseKind
+    let cleanup: @Sendable () async -> Void
+
+    static var isPostgres: Bool { ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].map { !$0.isEmpty } ?? false }
+
+    static func fresh() -> TestDatabase {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+            return TestDatabase(kind: .postgres(url: url, searchPath: String(name)), cleanup: {})
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-tests").path
+        let path = "\(directory)/\(name).sqlite"
+        return TestDatabase(kind: .sqlite(path: path), cleanup: {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        })
+    }
+}
+
+struct TestOptions: Sendable {
+    var baseURL = "http://127.0.0.1:8080"
+    var throttling: ThrottlePolicy = .standard
+    var trustProxyHeaders = true
+    var maxBodySize = "1mb"
+}
+
+/// Fixtures for one test: the app, its fakes, and a database no other test sees.
+struct TestContext: Sendable {
+    let app: Application
+    let mailer: RecordingMailer
+    let time: FakeTime
+
+    var db: any Database { app.db }
+
+    func browser(ip: String = "203.0.113.10", language: String? = nil) -> TestBrowser {
+        TestBrowser(app: app, ip: ip, language: language)
+    }
+}
+
+func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) throws -> Settings {
+    var settings = try Settings.fromEnvironment([
+        "BASE_URL": options.baseURL,
+        "BCRYPT_COST": "4",
+        "LOG_LEVEL": "info",
+    ])
+    settings.database = database
+    settings.trustProxyHeaders = options.trustProxyHeaders
+    settings.maxBodySize = ByteCount(stringLiteral: options.maxBodySize)
+    return settings
+}
+
+/// Builds an app on `database` (which may be shared with another instance), migrated.
+func makeApp(_ database: Settings.DatabaseKind, _ options: TestOptions, mailer: RecordingMailer, time: FakeTime) async throws -> Application {
+    TestLogs.bootstrapOnce()
+    let app = try await Application.make(.testing)
+    do {
+        try await configure(app, settings: testSettings(database, options), mailer: mailer, time: time, throttling: options.throttling)
+        if case let .postgres(_, schema?) = database {
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+        }
+        try await DatabaseSetup.prepare(app)
+        try await app.autoMigrate()
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    return app
+}
+
+func dropDatabase(_ app: Application, _ database: TestDatabase) async {
+    if case let .postgres(_, schema?) = database.kind {
+        _ = try? await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+    }
+}
+
+/// Runs `test` against a fresh, migrated Maillon, then tears it all down.
+func withMaillon(_ options: TestOptions = .init(), _ test: (TestContext) async throws -> Void) async throws {
+    let database = TestDatabase.fresh()
+    let mailer = RecordingMailer()
+    let time = FakeTime()
+    let app = try await makeApp(database.kind, options, mailer: mailer, time: time)
+    do {
+        try await test(TestContext(app: app, mailer: mailer, time: time))
+    } catch {
+        await dropDatabase(app, database)
+        try? await app.asyncShutdown()
+        await database.cleanup()
+        throw error
+    }
+    await dropDatabase(app, database)
+    try await app.asyncShutdown()
+    await database.cleanup()
+}
+
+/// Two instances of Maillon sharing one database, as behind a load balancer.
+func withTwoInstances(_ options: TestOptions = .init(), _ test: (TestContext, TestContext) async throws -> Void) async throws {
+    let database = TestDatabase.fresh()
+    let time = FakeTime()
+    let first = TestContext(app: try await makeApp(database.kind, options, mailer: RecordingMailer(), time: time), mailer: RecordingMailer(), time: time)
+    let secondMailer = RecordingMailer()
+    let second: TestContext
+    do {
+        second = TestContext(app: try await makeApp(database.kind, options, mailer: secondMailer, time: time), mailer: secondMailer, time: time)
+    } catch {
+        try? await first.app.asyncShutdown()
+        throw error
+    }
+    var failure: (any Error)?
+    do { try await test(first, second) } catch { failure = error }
+    await dropDatabase(first.app, database)
+    try? await second.app.asyncShutdown()
+    try? await first.app.asyncShutdown()
+    await database.cleanup()
+    if let failure { throw failure }
+}

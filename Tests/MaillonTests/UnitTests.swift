@@ -1,0 +1,129 @@
+import Foundation
+@testable import Maillon
+import Testing
+
+@Suite("Rules without HTTP")
+struct UnitTests {
+    static let catalogue = try! Catalogue.load(from: "Resources/Locales")
+
+    @Test("Every catalogue key exists in French and English, none empty")
+    func catalogueComplete() throws {
+        let french = try #require(Self.catalogue.entries[.fr])
+        let english = try #require(Self.catalogue.entries[.en])
+        #expect(Set(french.keys) == Set(english.keys), "only in fr: \(Set(french.keys).subtracting(english.keys)); only in en: \(Set(english.keys).subtracting(french.keys))")
+        #expect(french.values.allSatisfy { !$0.isEmpty })
+        #expect(english.values.allSatisfy { !$0.isEmpty })
+    }
+
+    @Test("Every key used by a template or the code is in the catalogue")
+    func keysUsedExist() throws {
+        let keys = Set(try #require(Self.catalogue.entries[.fr]).keys)
+        var used = Set<String>()
+        let patterns = [#"#t\("([a-z0-9_.]+)""#, #"\bt\("([a-z0-9_.]+)""#, #""([a-z_]+\.[a-z0-9_.]+)""#]
+        for root in ["Resources/Views", "Sources/Maillon"] {
+            let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+            for file in files where file.hasSuffix(".leaf") || file.hasSuffix(".swift") {
+                let text = try String(contentsOfFile: "\(root)/\(file)", encoding: .utf8)
+                for pattern in patterns {
+                    let regex = try NSRegularExpression(pattern: pattern)
+                    for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                        if let range = Range(match.range(at: 1), in: text) { used.insert(String(text[range])) }
+                    }
+                }
+            }
+        }
+        // Quoted dotted strings in Swift that are not catalogue keys (file names, paths, labels).
+        let notKeys = used.filter { $0.hasSuffix(".txt") || $0.hasSuffix(".json") || $0.hasSuffix(".css") || $0.hasPrefix("codes.") || $0.hasSuffix(".eml") || $0.hasSuffix(".sqlite") || $0 == "key" }
+        let missing = used.subtracting(notKeys).subtracting(keys)
+        #expect(missing.isEmpty, "missing: \(missing.sorted())")
+        // Keys built at run time from a prefix.
+        for role in Role.allCases { #expect(keys.contains("role.\(role.rawValue)")) }
+        for locale in AppLocale.allCases { #expect(keys.contains("language.\(locale.rawValue)")) }
+        for code in ErrorPages.explained { #expect(keys.contains("error.\(code).title") && keys.contains("error.\(code).message")) }
+    }
+
+    @Test("Placeholders are filled, and a missing key shows itself")
+    func translate() {
+        #expect(Self.catalogue.translate("pagination.label", .en, ["2", "5"]) == "Page 2 of 5")
+        #expect(Self.catalogue.translate("no.such.key", .fr) == "no.such.key")
+    }
+
+    @Test("Accept-Language picks the best supported language", arguments: [
+        ("en-US,en;q=0.9", AppLocale.en), ("fr-CA", .fr), ("de, en;q=0.3, fr;q=0.8", .fr), ("de", nil), ("", nil), ("en;q=0", nil),
+    ])
+    func negotiate(header: String, expected: AppLocale?) {
+        #expect(AppLocale.negotiate(acceptLanguage: header) == expected)
+    }
+
+    @Test("Passwords: at least 12 characters, at most 72 bytes, not common, not the email")
+    func passwordPolicy() throws {
+        let policy = try PasswordPolicy.load(from: "Resources/common-passwords.txt")
+        #expect(policy.problem(with: "short") == "password.too_short")
+        #expect(policy.problem(with: String(repeating: "é", count: 40)) == "password.too_long")
+        #expect(policy.problem(with: "password1234") == "password.too_common")
+        #expect(policy.problem(with: "Azertyuiop123") == "password.too_common")
+        #expect(policy.problem(with: "camille.martin", email: "camille.martin@example.org") == "password.like_email")
+        #expect(policy.problem(with: "correct horse battery staple") == nil)
+        #expect(policy.common.count > 20_000)
+    }
+
+    @Test("Email addresses are normalised and sanity-checked")
+    func emails() {
+        #expect(EmailAddress.normalise("  Léa@Example.ORG ") == "léa@example.org")
+        #expect(EmailAddress.isPlausible("lea@example.org"))
+        for bad in ["", "lea", "lea@", "@example.org", "lea@example", "le a@example.org", "lea@@example.org", "lea@.example.org"] {
+            #expect(!EmailAddress.isPlausible(bad), "\(bad)")
+        }
+    }
+
+    @Test("Only local paths are accepted as return addresses")
+    func localPaths() {
+        #expect(SiteURL.localPath("/account") == "/account")
+        for bad in [nil, "", "account", "//evil.example", "/\\evil.example", "https://evil.example", "/a b"] {
+            #expect(SiteURL.localPath(bad) == nil)
+        }
+    }
+
+    @Test("Two-step codes match RFC 6238 and are accepted once")
+    func twoStep() throws {
+        // RFC 6238 appendix B, SHA-1 secret "12345678901234567890".
+        let secret = Base32.encode(Array("12345678901234567890".utf8))
+        #expect(secret == "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        #expect(Base32.decode(secret) == Array("12345678901234567890".utf8))
+        #expect(TwoStep.code(secret: secret, at: Date(timeIntervalSince1970: 59)) == "287082")
+        #expect(TwoStep.code(secret: secret, at: Date(timeIntervalSince1970: 1_111_111_109)) == "081804")
+
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let code = try #require(TwoStep.code(secret: secret, at: now))
+        let step = try #require(TwoStep.acceptedStep(secret: secret, code: code, at: now, lastStep: nil))
+        #expect(TwoStep.acceptedStep(secret: secret, code: code, at: now, lastStep: step) == nil, "no replay")
+        #expect(TwoStep.acceptedStep(secret: secret, code: code, at: now.addingTimeInterval(90), lastStep: nil) == nil, "expired")
+        #expect(TwoStep.acceptedStep(secret: secret, code: "000000", at: now, lastStep: nil) == nil || code == "000000")
+    }
+
+    @Test("Settings have documented defaults and refuse nonsense")
+    func settings() throws {
+        let defaults = try Settings.fromEnvironment([:])
+        #expect(defaults.database == .sqlite(path: "var/maillon.sqlite"))
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 8080)
+        #expect(defaults.baseURL.absoluteString == "http://127.0.0.1:8080")
+        #expect(defaults.bcryptCost == 12)
+        #expect(defaults.sessionIdleTimeout == 30 * 60)
+        #expect(defaults.sessionAbsoluteLifetime == 12 * 3600)
+        #expect(!defaults.isHTTPS)
+        #expect(try Settings.fromEnvironment(["DATABASE_URL": "postgres://u@localhost/db"]).database == .postgres(url: "postgres://u@localhost/db", searchPath: nil))
+        #expect(try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/"]).isHTTPS)
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["PORT": "abc"]) }
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "javascript:alert(1)"]) }
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["COMMUNITY_PRIMARY_COLOR": "red;}body{"]) }
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["LOG_LEVEL": "loud"]) }
+    }
+
+    @Test("Dates are shown in Europe/Paris, in the reader's language")
+    func dates() {
+        let date = Date(timeIntervalSince1970: 1_798_761_600) // 2027-01-01 00:00 UTC = 01:00 in Paris
+        #expect(DateFormatting.dateTime(date, .fr).contains("1 janvier 2027"))
+        #expect(DateFormatting.dateTime(date, .fr).contains("01:00"))
+        #expect(DateFormatting.dateTime(date, .en).contains("January 2027"))
+    }
+}
