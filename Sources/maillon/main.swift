@@ -17,9 +17,10 @@ do {
     try await configure(app, settings: settings)
     MaillonEntry.prepareCommands(app)
     // Migrations run before serving, so a first start needs nothing else.
-    if CommandLine.arguments.dropFirst().first.map({ $0 == "serve" || $0.hasPrefix("-") }) ?? true {
+    let arguments = CommandLine.arguments.dropFirst()
+    if arguments.first == "serve" || arguments.isEmpty {
         try await MaillonEntry.migrateBeforeServing(app)
-        MaillonEntry.addBanner(app)
+        MaillonEntry.prepareServing(app)
     }
     try await app.execute()
 } catch {

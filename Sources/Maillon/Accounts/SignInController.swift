@@ -18,7 +18,7 @@ struct SignInController: RouteCollection {
         let form = FormModel(
             id: "sign-in", action: SiteURL.signIn, submitLabel: t("signin.submit"),
             fields: [
-                .init(name: "email", label: t("field.email"), type: "email", value: values["email"] ?? "", autocomplete: "username"),
+                .init(name: "email", label: t("field.email"), type: "email", value: values["email"] ?? "", autocomplete: "email"),
                 .init(name: "password", label: t("field.password"), type: "password", autocomplete: "current-password"),
             ],
             errorSummary: summary, hidden: hidden

@@ -77,6 +77,7 @@ public enum MaillonEntry {
     /// Wires commands and lifecycle for the executable; tests call `configure` directly.
     public static func prepareCommands(_ app: Application) {
         app.asyncCommands.use(AdminCommand(), as: "admin")
+        app.asyncCommands.use(CleanupCommand(), as: "cleanup")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {
@@ -84,7 +85,8 @@ public enum MaillonEntry {
         try await app.autoMigrate()
     }
 
-    public static func addBanner(_ app: Application) {
+    public static func prepareServing(_ app: Application) {
         app.lifecycle.use(Banner())
+        Housekeeping.schedule(on: app)
     }
 }

@@ -1,0 +1,62 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Deletes what has expired: sessions, used or expired links, finished throttle windows.
+/// Idempotent, so every instance may run it; the job queue will schedule it once it exists.
+public struct Housekeeping: Sendable {
+    public struct Report: Sendable, Equatable {
+        public var sessions = 0
+        public var tokens = 0
+    }
+
+    let database: any Database
+    let now: Date
+    let settings: Settings
+
+    public func run() async throws -> Report {
+        var report = Report()
+        let idleCutoff = now.addingTimeInterval(-settings.sessionIdleTimeout)
+        let lifetimeCutoff = now.addingTimeInterval(-settings.sessionAbsoluteLifetime)
+        let expiredSessions = UserSession.query(on: database).group(.or) {
+            $0.filter(\.$lastSeenAt < idleCutoff).filter(\.$createdAt < lifetimeCutoff)
+        }
+        report.sessions = try await expiredSessions.count()
+        try await expiredSessions.delete()
+
+        let staleTokens = UserToken.query(on: database).group(.or) {
+            $0.filter(\.$expiresAt < now).filter(\.$usedAt < now.addingTimeInterval(-24 * 3600))
+        }
+        report.tokens = try await staleTokens.count()
+        try await staleTokens.delete()
+
+        try await Throttle(database: database, now: now).prune(olderThan: 24 * 3600)
+        return report
+    }
+
+    /// In `serve`: once at start, then every 15 minutes.
+    static func schedule(on app: Application) {
+        app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(5), delay: .minutes(15)) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask {
+                do {
+                    let report = try await Housekeeping(database: app.db, now: app.maillon.time.now(), settings: app.maillon.settings).run()
+                    app.logger.info("Housekeeping done", metadata: ["sessions": "\(report.sessions)", "tokens": "\(report.tokens)"])
+                } catch {
+                    app.logger.warning("Housekeeping failed", metadata: ["error": .string(String(describing: type(of: error)))])
+                }
+            }
+        }
+    }
+}
+
+/// `maillon cleanup`: the same housekeeping, on demand (for a cron until the job queue lands).
+struct CleanupCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Delete expired sessions, links and throttle counters" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let report = try await Housekeeping(database: app.db, now: app.maillon.time.now(), settings: app.maillon.settings).run()
+        context.console.print("Removed \(report.sessions) sessions and \(report.tokens) links.")
+    }
+}
