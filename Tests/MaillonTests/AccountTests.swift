@@ -36,6 +36,24 @@ struct AccountTests {
         }
     }
 
+    @Test("Parallel sign-ups with one address create exactly one account")
+    func parallelSignUps() async throws {
+        try await withMaillon { ctx in
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for index in 0..<6 {
+                    let browser = ctx.browser(ip: "192.0.2.\(index)")
+                    group.addTask {
+                        try await browser.get("/sign-up")
+                        return try await browser.post("/sign-up", ["name": "Twin \(index)", "email": "twin@example.org", "password": goodPassword]).status.code
+                    }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 303 })
+            #expect(try await User.query(on: ctx.db).filter(\.$email == "twin@example.org").count() == 1)
+        }
+    }
+
     @Test("Bad input is explained on the form, the input kept, and nothing is written")
     func signUpErrors() async throws {
         try await withMaillon { ctx in
@@ -149,9 +167,7 @@ struct AccountTests {
         try await withMaillon { ctx in
             try await makeUser(ctx)
             let browser = ctx.browser()
-            try await browser.post("/password/forgot", ["email": "camille@example.org"])
-            let link = try #require(ctx.mailer.localLink(to: "camille@example.org", path: "/password/reset"))
-            let secret = String(try #require(link.split(separator: "=").last))
+            let (secret, link) = try await requestReset(ctx, browser)
             ctx.time.advance(by: 59 * 60)
             #expect(try await browser.get(link).status == .ok)
             ctx.time.advance(by: 2 * 60)
@@ -165,9 +181,7 @@ struct AccountTests {
         try await withMaillon { ctx in
             try await makeUser(ctx)
             let browser = ctx.browser()
-            try await browser.post("/password/forgot", ["email": "camille@example.org"])
-            let link = try #require(ctx.mailer.localLink(to: "camille@example.org", path: "/password/reset"))
-            let secret = String(try #require(link.split(separator: "=").last))
+            let (secret, _) = try await requestReset(ctx, browser)
             let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
                 for index in 0..<4 {
                     let client = ctx.browser()
@@ -200,10 +214,7 @@ struct AccountTests {
     @Test("Changing the email keeps the old one until the new one is verified")
     func changeEmailReverifies() async throws {
         try await withMaillon { ctx in
-            let user = try await makeUser(ctx)
-            let browser = ctx.browser()
-            try await signIn(browser)
-            try await browser.get("/account")
+            let (user, browser) = try await signedInBrowser(ctx)
             let wrong = try await browser.post("/account/email", ["email": "new@example.org", "current_password": "not my password"])
             #expect(wrong.status == .unprocessableEntity)
             #expect(wrong.html.contains("Le mot de passe actuel est incorrect."))
@@ -222,10 +233,7 @@ struct AccountTests {
     @Test("Name and language are saved from the account page")
     func profileAndLanguage() async throws {
         try await withMaillon { ctx in
-            let user = try await makeUser(ctx)
-            let browser = ctx.browser()
-            try await signIn(browser)
-            try await browser.get("/account")
+            let (user, browser) = try await signedInBrowser(ctx)
             let bad = try await browser.post("/account/profile", ["name": "  ", "locale": "de"])
             #expect(bad.status == .unprocessableEntity)
             #expect(bad.html.contains("Choisissez une option de la liste."))

@@ -34,3 +34,22 @@ extension TestContext {
         try await UserSession.query(on: db).filter(\.$user.$id == user.requireID()).count()
     }
 }
+
+/// An account and a browser signed in to it, on its account page (so it holds a fresh CSRF token).
+func signedInBrowser(_ context: TestContext, role: Role = .member, locale: AppLocale? = nil) async throws -> (User, TestBrowser) {
+    let user = try await makeUser(context, role: role, locale: locale)
+    let browser = context.browser()
+    try await signIn(browser)
+    try await browser.get("/account")
+    return (user, browser)
+}
+
+/// Asks for a reset link for `email` and returns its secret and the link's local path.
+func requestReset(_ context: TestContext, _ browser: TestBrowser, email: String = "camille@example.org") async throws -> (secret: String, path: String) {
+    try await browser.post("/password/forgot", ["email": email])
+    guard let path = context.mailer.localLink(to: email, path: "/password/reset"),
+          let secret = path.split(separator: "=").last.map(String.init) else {
+        throw Abort(.internalServerError, reason: "no reset mail to \(email)")
+    }
+    return (secret, path)
+}
