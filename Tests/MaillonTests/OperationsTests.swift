@@ -58,8 +58,10 @@ struct OperationsTests {
         let text = try String(contentsOfFile: "\(directory)/\(files[0])", encoding: .utf8)
         #expect(text.contains("Subject: =?UTF-8?B?\(Data("Réunion à Lyon".utf8).base64EncodedString())?="))
         #expect(text.contains("Content-Type: text/plain; charset=utf-8"))
-        #expect(text.contains("Bonjour Léa,\r\n"))
         #expect(text.contains("To: lea@example.org"))
+        let readable = MailFormat.readable(text)
+        #expect(readable.contains("Subject: Réunion à Lyon"))
+        #expect(readable.contains("Bonjour Léa,\nhttps://example.org/x?token=abc"))
     }
 }
 

@@ -39,6 +39,7 @@ class Server:
             SQLITE_PATH=str(workdir / "maillon.sqlite"),
             MAIL_DIR=str(self.mail_dir),
             LOG_FORMAT="json",
+            JOB_WORKERS="2",
         )
         self.env.pop("DATABASE_URL", None)
         self.log = open(workdir / "server.log", "w")
@@ -73,12 +74,18 @@ class Server:
                 messages.append(message)
         return messages
 
-    def link_in_last_mail(self, address, path):
-        for message in reversed(self.mails_to(address)):
-            for link in re.findall(r"https?://\S+", message.get_content()):
-                if path in link:
-                    return link
-        raise AssertionError(f"no mail to {address} with a link to {path}")
+    def link_in_last_mail(self, address, path, wait=15):
+        """The link to `path` in the newest mail to `address`; mail leaves through the job queue, so wait for it."""
+        deadline = time.time() + wait
+        while True:
+            for message in reversed(self.mails_to(address)):
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                for link in re.findall(r"https?://\S+", text):
+                    if path in link:
+                        return link
+            if time.time() > deadline:
+                raise AssertionError(f"no mail to {address} with a link to {path}")
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

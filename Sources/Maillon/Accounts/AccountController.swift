@@ -137,12 +137,15 @@ struct AccountController: RouteCollection {
         }
         guard errors.isEmpty else { return try await render(req, user, failed: ("email", values, errors)) }
         // The address changes only once the new one is proven; an address already taken gets no mail.
-        let mail = AccountMail(request: req)
-        if try await User.query(on: req.db).filter(\.$email == email).count() == 0 {
-            let secret = try await Tokens(database: req.db, now: req.now).issue(.verifyEmail, for: user, email: email, lifetime: Tokens.verificationLifetime)
-            try await mail.verification(user, address: email, token: secret)
+        let taken = try await User.query(on: req.db).filter(\.$email == email).count() > 0
+        try await req.db.transaction { db in
+            let mail = AccountMail(request: req, database: db)
+            if !taken {
+                let secret = try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: email, lifetime: Tokens.verificationLifetime)
+                try await mail.verification(user, address: email, token: secret)
+            }
+            try await mail.emailChangeRequested(user, newAddress: email)
         }
-        try await mail.emailChangeRequested(user, newAddress: email)
         try await req.flash(.info, "flash.email_change_sent")
         return req.redirect(to: SiteURL.account, redirectType: .normal)
     }
@@ -158,12 +161,14 @@ struct AccountController: RouteCollection {
         if let problem = req.maillon.passwords.problem(with: password, email: user.email) { errors.add("password", problem) }
         guard errors.isEmpty else { return try await render(req, user, failed: ("password", values, errors)) }
         user.passwordHash = try await req.password.async.hash(password)
-        try await user.save(on: req.db)
+        try await req.db.transaction { db in
+            try await user.save(on: db)
+            try await AccountMail(request: req, database: db).passwordChanged(user)
+        }
         // A credential change: new session id here, every other session ended.
         let sessions = SessionStore(request: req)
         try await sessions.signOutEverywhereElse()
         try await sessions.rotate()
-        try await AccountMail(request: req).passwordChanged(user)
         try await req.flash(.success, "flash.password_changed")
         return req.redirect(to: SiteURL.account, redirectType: .normal)
     }
@@ -173,8 +178,10 @@ struct AccountController: RouteCollection {
         if !user.isEmailVerified {
             let throttle = Throttle(database: req.db, now: req.now)
             if try await throttle.attempt(Throttle.accountKey("verify", email: user.email), req.maillon.throttling.resetPerAccount) {
-                let secret = try await Tokens(database: req.db, now: req.now).issue(.verifyEmail, for: user, email: user.email, lifetime: Tokens.verificationLifetime)
-                try await AccountMail(request: req).verification(user, address: user.email, token: secret)
+                try await req.db.transaction { db in
+                    let secret = try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: user.email, lifetime: Tokens.verificationLifetime)
+                    try await AccountMail(request: req, database: db).verification(user, address: user.email, token: secret)
+                }
             }
             try await req.flash(.info, "flash.verification_sent")
         }

@@ -22,6 +22,8 @@ public enum Permission: Sendable, Equatable {
     case enableTwoStep
     case viewAdminArea
     case listUsers
+    /// See and retry background jobs, read development mail.
+    case manageJobs
     /// Run a chapter: its events, check-in, welcoming.
     case runChapter(UUID)
 }
@@ -33,7 +35,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs:
             return principal.role == .admin
         case let .runChapter(chapter):
             return principal.role == .admin || (principal.role == .member && principal.ambassadorOf.contains(chapter))

@@ -3,7 +3,7 @@ import Foundation
 import Vapor
 
 /// Deletes what has expired: sessions, used or expired links, finished throttle windows.
-/// Idempotent, so every instance may run it; the job queue will schedule it once it exists.
+/// Idempotent; scheduled as a periodic job (`HousekeepingJob`) and available as `maillon cleanup`.
 public struct Housekeeping: Sendable {
     public struct Report: Sendable, Equatable {
         public var sessions = 0
@@ -33,23 +33,20 @@ public struct Housekeeping: Sendable {
         try await Throttle(database: database, now: now).prune(olderThan: 24 * 3600)
         return report
     }
+}
 
-    /// In `serve`: once at start, then every 15 minutes.
-    static func schedule(on app: Application) {
-        app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(5), delay: .minutes(15)) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask {
-                do {
-                    let report = try await Housekeeping(database: app.db, now: app.maillon.time.now(), settings: app.maillon.settings).run()
-                    app.logger.info("Housekeeping done", metadata: ["sessions": "\(report.sessions)", "tokens": "\(report.tokens)"])
-                } catch {
-                    app.logger.warning("Housekeeping failed", metadata: ["error": .string(String(describing: type(of: error)))])
-                }
-            }
-        }
+/// Housekeeping as a periodic job: every 15 minutes, once whatever the number of instances.
+struct HousekeepingJob: Job {
+    static let kind = "housekeeping"
+
+    func run(_ context: JobContext) async throws {
+        let report = try await Housekeeping(database: context.db, now: context.now, settings: context.maillon.settings).run()
+        try await JobQueue(database: context.db, now: context.now).purgeFinished(olderThan: 7 * 86400)
+        context.logger.info("Housekeeping done", metadata: ["sessions": "\(report.sessions)", "tokens": "\(report.tokens)"])
     }
 }
 
-/// `maillon cleanup`: the same housekeeping, on demand (for a cron until the job queue lands).
+/// `maillon cleanup`: the same housekeeping, on demand.
 struct CleanupCommand: AsyncCommand {
     struct Signature: CommandSignature {}
     var help: String { "Delete expired sessions, links and throttle counters" }

@@ -44,8 +44,10 @@ struct PasswordResetController: RouteCollection {
                                             Self.requestPage(req, values: values, summary: req.t("throttle.too_many")), status: .tooManyRequests)
         }
         if let user = try await User.query(on: req.db).filter(\.$email == email).first() {
-            let secret = try await Tokens(database: req.db, now: req.now).issue(.resetPassword, for: user, lifetime: Tokens.resetLifetime)
-            try await AccountMail(request: req).passwordReset(user, token: secret)
+            try await req.db.transaction { db in
+                let secret = try await Tokens(database: db, now: req.now).issue(.resetPassword, for: user, lifetime: Tokens.resetLifetime)
+                try await AccountMail(request: req, database: db).passwordReset(user, token: secret)
+            }
         }
         // Same answer whether or not the address has an account.
         let t = req.t
@@ -105,6 +107,7 @@ struct PasswordResetController: RouteCollection {
             // A new password ends every session: whoever knew the old one is signed out.
             try await UserSession.query(on: db).filter(\.$user.$id == user.requireID()).delete()
             try await UserToken.query(on: db).filter(\.$user.$id == user.requireID()).filter(\.$purpose == .resetPassword).filter(\.$usedAt == nil).delete()
+            try await AccountMail(request: req, database: db).passwordChanged(user)
             return true
         }
         guard changed else { return try await invalidLink(req) }
@@ -112,7 +115,6 @@ struct PasswordResetController: RouteCollection {
             req.sessionContext.record = nil
             req.sessionContext.user = nil
         }
-        try await AccountMail(request: req).passwordChanged(user)
         try await req.flash(.success, "flash.password_reset")
         return req.redirect(to: SiteURL.signIn, redirectType: .normal)
     }

@@ -61,8 +61,10 @@ struct SignInController: RouteCollection {
         try await throttle.reset(accountKey)
 
         guard user.isEmailVerified else {
-            let secret = try await Tokens(database: req.db, now: req.now).issue(.verifyEmail, for: user, email: user.email, lifetime: Tokens.verificationLifetime)
-            try await AccountMail(request: req).verification(user, address: user.email, token: secret)
+            try await req.db.transaction { db in
+                let secret = try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: user.email, lifetime: Tokens.verificationLifetime)
+                try await AccountMail(request: req, database: db).verification(user, address: user.email, token: secret)
+            }
             return try await req.renderPage("form-page", title: req.t("signin.heading"),
                                             Self.page(req, values: values, summary: req.t("signin.unverified")), status: .forbidden)
         }
@@ -76,7 +78,7 @@ struct SignInController: RouteCollection {
             let target = "\(SiteURL.signInTwoStep)?next=\(next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"
             return req.redirect(to: target, redirectType: .normal)
         }
-        try await SessionStore(request: req).signIn(user)
+        try await Self.completeSignIn(req, user)
         return req.redirect(to: next, redirectType: .normal)
     }
 
@@ -113,8 +115,21 @@ struct SignInController: RouteCollection {
         }
         user.totpLastStep = step
         try await user.save(on: req.db)
-        try await SessionStore(request: req).signIn(user)
+        try await Self.completeSignIn(req, user)
         return req.redirect(to: SiteURL.localPath(values["next"]) ?? SiteURL.home, redirectType: .normal)
+    }
+
+    /// The new session, and a notice when no other session of this person uses the same browser.
+    static func completeSignIn(_ req: Request, _ user: User) async throws {
+        let agent = req.headers.first(name: .userAgent).map { String($0.prefix(300)) }
+        let known = try await UserSession.query(on: req.db)
+            .filter(\.$user.$id == user.requireID()).filter(\.$userAgent == agent).count() > 0
+        try await SessionStore(request: req).signIn(user)
+        if !known {
+            let device = UserAgentSummary.describe(agent) ?? req.t("account.sessions.unknown_device")
+            try await Notifier(application: req.application, database: req.db, now: req.now)
+                .notify(user, .init(kind: .newSignIn, textKey: "notify.new_sign_in", arguments: [device], link: SiteURL.account))
+        }
     }
 
     @Sendable func signOut(req: Request) async throws -> Response {

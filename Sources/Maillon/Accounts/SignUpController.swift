@@ -59,17 +59,17 @@ struct SignUpController: RouteCollection {
             return req.redirect(to: SiteURL.signUpSent, redirectType: .normal)
         }
         let user = User(email: email, passwordHash: hash, name: name, role: .applicant, locale: req.locale)
-        let secret: String
         do {
-            secret = try await req.db.transaction { db in
+            // The account, its link and the mail that carries it are written together, or not at all.
+            try await req.db.transaction { db in
                 try await user.create(on: db)
-                return try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: email, lifetime: Tokens.verificationLifetime)
+                let secret = try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: email, lifetime: Tokens.verificationLifetime)
+                try await AccountMail(request: req, database: db).verification(user, address: email, token: secret)
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // Someone registered the same address a moment ago.
             return req.redirect(to: SiteURL.signUpSent, redirectType: .normal)
         }
-        try await mail.verification(user, address: email, token: secret)
         return req.redirect(to: SiteURL.signUpSent, redirectType: .normal)
     }
 

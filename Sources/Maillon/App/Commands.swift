@@ -78,6 +78,7 @@ public enum MaillonEntry {
     public static func prepareCommands(_ app: Application) {
         app.asyncCommands.use(AdminCommand(), as: "admin")
         app.asyncCommands.use(CleanupCommand(), as: "cleanup")
+        app.asyncCommands.use(WorkerCommand(), as: "worker")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {
@@ -87,6 +88,9 @@ public enum MaillonEntry {
 
     public static func prepareServing(_ app: Application) {
         app.lifecycle.use(Banner())
-        Housekeeping.schedule(on: app)
+        // Workers run inside `serve` unless JOB_WORKERS=0 (then run `maillon worker` beside it).
+        if app.maillon.settings.jobWorkers > 0 {
+            app.lifecycle.use(JobWorkersLifecycle(workers: JobWorkers(application: app, count: app.maillon.settings.jobWorkers)))
+        }
     }
 }

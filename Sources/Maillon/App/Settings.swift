@@ -26,6 +26,20 @@ public struct Settings: Sendable {
     public var maxBodySize: ByteCount
     public var trustProxyHeaders: Bool
     public var bcryptCost: Int
+    public var jobWorkers: Int
+    public var smtp: SMTPSettings?
+
+    public struct SMTPSettings: Sendable, Equatable {
+        public enum Security: String, Sendable { case starttls, tls, none }
+        public var host: String
+        public var port: Int
+        public var security: Security
+        public var username: String?
+        public var password: String?
+        /// Extra certificate authority to trust (a private relay, or the tests' own).
+        public var caFile: String?
+        public var heloName: String
+    }
 
     public enum LogFormat: String, Sendable { case json, text }
 
@@ -67,6 +81,28 @@ public struct Settings: Sendable {
         let bcryptCost = try number("BCRYPT_COST", 12)
         guard (4...31).contains(bcryptCost) else { throw SettingsError.invalid("BCRYPT_COST", String(bcryptCost)) }
 
+        let jobWorkers = try value("JOB_WORKERS").map {
+            guard let count = Int($0), (0...64).contains(count) else { throw SettingsError.invalid("JOB_WORKERS", $0) }
+            return count
+        } ?? 2
+        let transport = value("MAIL_TRANSPORT") ?? "file"
+        guard ["file", "smtp"].contains(transport) else { throw SettingsError.invalid("MAIL_TRANSPORT", transport) }
+        var smtp: SMTPSettings?
+        if transport == "smtp" {
+            guard let host = value("SMTP_HOST") else { throw SettingsError.invalid("SMTP_HOST", "(missing)") }
+            let securityRaw = value("SMTP_SECURITY") ?? "starttls"
+            guard let security = SMTPSettings.Security(rawValue: securityRaw) else { throw SettingsError.invalid("SMTP_SECURITY", securityRaw) }
+            smtp = SMTPSettings(
+                host: host,
+                port: try number("SMTP_PORT", security == .tls ? 465 : 587),
+                security: security,
+                username: value("SMTP_USERNAME"),
+                password: env["SMTP_PASSWORD"],
+                caFile: value("SMTP_CA_FILE"),
+                heloName: baseURL.host ?? "localhost"
+            )
+        }
+
         return Settings(
             database: database,
             host: host,
@@ -79,12 +115,14 @@ public struct Settings: Sendable {
             sessionAbsoluteLifetime: TimeInterval(try number("SESSION_MAX_HOURS", 12) * 3600),
             logLevel: logLevel,
             logFormat: logFormat,
-            mailTransport: value("MAIL_TRANSPORT") ?? "file",
+            mailTransport: transport,
             mailDirectory: value("MAIL_DIR") ?? "var/mail",
             mailFrom: value("MAIL_FROM") ?? "Maillon <no-reply@localhost>",
             maxBodySize: ByteCount(stringLiteral: maxBody),
             trustProxyHeaders: value("TRUST_PROXY_HEADERS").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false,
-            bcryptCost: bcryptCost
+            bcryptCost: bcryptCost,
+            jobWorkers: jobWorkers,
+            smtp: smtp
         )
     }
 

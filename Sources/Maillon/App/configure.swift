@@ -8,10 +8,15 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     let resources = app.directory.resourcesDirectory
     let catalogue = try Catalogue.load(from: resources + "Locales")
     let passwords = try PasswordPolicy.load(from: resources + "common-passwords.txt")
+    let transport: any Mailer = if let smtp = settings.smtp {
+        SMTPMailer(settings: smtp, from: settings.mailFrom, eventLoopGroup: app.eventLoopGroup)
+    } else {
+        FileMailer(directory: settings.mailDirectory, from: settings.mailFrom)
+    }
     app.maillon = MaillonServices(
         settings: settings,
         catalogue: catalogue,
-        mailer: mailer ?? FileMailer(directory: settings.mailDirectory, from: settings.mailFrom),
+        mailer: mailer ?? transport,
         time: time,
         passwords: passwords,
         throttling: throttling
@@ -43,7 +48,20 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.middleware.use(SessionMiddleware())
     app.middleware.use(CSRFMiddleware())
 
+    try registerJobs(app)
     try routes(app)
+}
+
+/// Every kind of background job, and the periodic ones with their schedules (Europe/Paris).
+func registerJobs(_ app: Application) throws {
+    var registry = JobRegistry()
+    registry.register(SendMailJob.self)
+    registry.register(SendDigestJob.self)
+    try registry.schedule(HousekeepingJob(), .every(15 * 60))
+    try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
+    app.jobRegistry = registry
+    // The weekly digest's sections; later features add theirs here.
+    app.digestSections = [NewMembersSection()]
 }
 
 func routes(_ app: Application) throws {
@@ -55,4 +73,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: AccountController())
     try app.register(collection: TwoStepController())
     try app.register(collection: AdminUsersController())
+    try app.register(collection: AdminJobsController())
+    try app.register(collection: NotificationsController())
 }

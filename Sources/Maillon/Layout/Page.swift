@@ -1,3 +1,4 @@
+import Fluent
 import Vapor
 
 /// What every template receives: the reader's language, the layout, and the page's own model.
@@ -27,6 +28,8 @@ struct LayoutModel: Encodable, Sendable {
     let flash: [Flash]
     let otherLocale: String
     let otherLocaleName: String
+    /// Unread notifications, shown in the header.
+    var unreadNotifications: Int = 0
 }
 
 extension Request {
@@ -47,7 +50,11 @@ extension Request {
     ) async throws -> Response {
         let record = try await ensureSession()
         let flash = try await takeFlash()
-        let layout = makeLayout(title: title, csrf: record.csrfToken, flash: flash)
+        var layout = makeLayout(title: title, csrf: record.csrfToken, flash: flash)
+        if let user = currentUser {
+            layout.unreadNotifications = try await AppNotification.query(on: db)
+                .filter(\.$user.$id == user.requireID()).filter(\.$inApp == true).filter(\.$readAt == nil).count()
+        }
         return try await render(template, PageContext(locale: locale.rawValue, layout: layout, page: model), status: status)
     }
 

@@ -1,19 +1,28 @@
 import Foundation
 import Vapor
 
-public struct MailMessage: Sendable, Equatable {
+public struct MailMessage: Codable, Sendable, Equatable {
     public var to: String
     public var subject: String
     public var text: String
+    public var html: String?
+    /// Set for non-essential mail: where one click unsubscribes (`List-Unsubscribe`).
+    public var unsubscribeURL: String?
+    /// Stable across retries, so a message sent twice after a crash can be recognised as one.
+    public var messageID: String
 
-    public init(to: String, subject: String, text: String) {
+    public init(to: String, subject: String, text: String, html: String? = nil, unsubscribeURL: String? = nil, messageID: String? = nil) {
         self.to = to
         self.subject = subject
         self.text = text
+        self.html = html
+        self.unsubscribeURL = unsubscribeURL
+        self.messageID = messageID ?? UUID().uuidString.lowercased()
     }
 }
 
-/// The one way Maillon sends mail. The queue and SMTP transport arrive with the background-work issue.
+/// The one way Maillon sends mail. Features do not call it directly: they enqueue a `SendMailJob`
+/// (see `Outbox`) in their transaction, and the job calls the mailer.
 public protocol Mailer: Sendable {
     func send(_ message: MailMessage, logger: Logger) async throws
 }
@@ -32,7 +41,7 @@ public struct FileMailer: Mailer {
     public func send(_ message: MailMessage, logger: Logger) async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
-        let path = "\(directory)/\(stamp)-\(UUID().uuidString.prefix(8)).eml"
+        let path = "\(directory)/\(stamp)-\(message.messageID.prefix(8)).eml"
         try Data(MailFormat.render(message, from: from).utf8).write(to: URL(fileURLWithPath: path))
         logger.notice("Development mail written", metadata: [
             "file": .string(path),
@@ -41,24 +50,113 @@ public struct FileMailer: Mailer {
     }
 }
 
+/// RFC 5322 / MIME: UTF-8 bodies in base64, RFC 2047 encoded headers, a text part and an HTML part.
 enum MailFormat {
-    /// RFC 5322 message with UTF-8 body and RFC 2047 encoded subject.
-    static func render(_ message: MailMessage, from: String) -> String {
-        let subject = "=?UTF-8?B?\(Data(message.subject.utf8).base64EncodedString())?="
-        return """
-        From: \(from)\r
-        To: \(message.to)\r
-        Subject: \(subject)\r
-        MIME-Version: 1.0\r
-        Content-Type: text/plain; charset=utf-8\r
-        Content-Transfer-Encoding: 8bit\r
-        \r
-        \(message.text.replacingOccurrences(of: "\n", with: "\r\n"))\r
+    static func render(_ message: MailMessage, from: String, date: Date = Date()) -> String {
+        let domain = from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? "localhost"
+        var headers = [
+            "From: \(encodeAddress(from))",
+            "To: \(message.to)",
+            "Subject: \(encodeWords(message.subject))",
+            "Date: \(rfc5322Date(date))",
+            "Message-ID: <\(message.messageID)@\(domain)>",
+            "MIME-Version: 1.0",
+        ]
+        if let unsubscribe = message.unsubscribeURL {
+            headers.append("List-Unsubscribe: <\(unsubscribe)>")
+            headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        }
+        let textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64Lines(message.text))"
+        guard let html = message.html else {
+            return (headers + [textPart]).joined(separator: "\r\n") + "\r\n"
+        }
+        let boundary = "=_maillon_\(message.messageID.replacingOccurrences(of: "-", with: ""))"
+        let htmlPart = "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64Lines(html))"
+        headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+        return headers.joined(separator: "\r\n") + "\r\n\r\n"
+            + "--\(boundary)\r\n\(textPart)\r\n--\(boundary)\r\n\(htmlPart)\r\n--\(boundary)--\r\n"
+    }
 
-        """
+    /// RFC 2047 "B" encoded words of at most 75 characters, split between whole characters.
+    static func encodeWords(_ text: String) -> String {
+        guard text.contains(where: { !$0.isASCII || $0 == "=" || $0 == "?" }) else { return text }
+        var words: [String] = [], chunk = ""
+        for character in text {
+            if Data((chunk + String(character)).utf8).count > 45 {
+                words.append(chunk)
+                chunk = ""
+            }
+            chunk.append(character)
+        }
+        if !chunk.isEmpty { words.append(chunk) }
+        return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
+    }
+
+    /// `Name <address>` with the name encoded when it is not plain ASCII.
+    static func encodeAddress(_ address: String) -> String {
+        guard let open = address.firstIndex(of: "<") else { return address }
+        let name = address[..<open].trimmingCharacters(in: .whitespaces)
+        return name.isEmpty ? String(address[open...]) : "\(encodeWords(name)) \(address[open...])"
+    }
+
+    static func base64Lines(_ text: String) -> String {
+        let encoded = Data(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString()
+        var lines: [Substring] = []
+        var index = encoded.startIndex
+        while index < encoded.endIndex {
+            let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
+            lines.append(encoded[index..<end])
+            index = end
+        }
+        return lines.joined(separator: "\r\n")
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+
+    /// The bare address of `Name <address>`.
+    static func address(_ mailbox: String) -> String {
+        guard let open = mailbox.firstIndex(of: "<"), let close = mailbox.lastIndex(of: ">"), open < close else {
+            return mailbox.trimmingCharacters(in: .whitespaces)
+        }
+        return String(mailbox[mailbox.index(after: open)..<close])
     }
 
     static func links(in text: String) -> [String] {
         text.split(whereSeparator: \.isWhitespace).map(String.init).filter { $0.hasPrefix("http://") || $0.hasPrefix("https://") }
+    }
+}
+
+extension MailFormat {
+    /// A message as a person reads it: decoded headers, then the plain-text part decoded (the admins'
+    /// development mail viewer).
+    static func readable(_ source: String) -> String {
+        let normalized = source.replacingOccurrences(of: "\r\n", with: "\n")
+        guard let split = normalized.range(of: "\n\n") else { return normalized }
+        let headerLines = normalized[..<split.lowerBound].replacingOccurrences(of: "\n ", with: "").split(separator: "\n")
+        let wanted = ["From:", "To:", "Subject:", "Date:", "List-Unsubscribe:"]
+        let shown = headerLines.filter { line in wanted.contains { line.hasPrefix($0) } }
+            .map { decodeWords(String($0)) }
+        var text = ""
+        if let part = normalized.range(of: "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n") {
+            let encoded = normalized[part.upperBound...].prefix { $0 != "-" }.replacingOccurrences(of: "\n", with: "")
+            text = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        return shown.joined(separator: "\n") + "\n\n" + text.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    /// Decodes RFC 2047 "B" words.
+    static func decodeWords(_ text: String) -> String {
+        var output = text
+        while let start = output.range(of: "=?UTF-8?B?"), let end = output.range(of: "?=", range: start.upperBound..<output.endIndex) {
+            let decoded = Data(base64Encoded: String(output[start.upperBound..<end.lowerBound])).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            output.replaceSubrange(start.lowerBound..<end.upperBound, with: decoded)
+        }
+        return output.replacingOccurrences(of: "?= =?", with: "")
     }
 }

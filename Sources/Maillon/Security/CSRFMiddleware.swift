@@ -4,9 +4,12 @@ import Vapor
 /// the `X-CSRF-Token` header. Without a session there is no valid token, so the request is refused.
 struct CSRFMiddleware: AsyncMiddleware {
     static let fieldName = "_csrf"
+    /// Posts that carry their own signed proof and come from outside a browser session
+    /// (a mail client's one-click unsubscribe, RFC 8058).
+    static let selfAuthenticating: Set<String> = [SiteURL.unsubscribe]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard [.GET, .HEAD, .OPTIONS].contains(request.method) == false else {
+        guard [.GET, .HEAD, .OPTIONS].contains(request.method) == false, !Self.selfAuthenticating.contains(request.url.path) else {
             return try await next.respond(to: request)
         }
         guard let expected = request.sessionContext.record?.csrfToken else { throw PageError.csrf }

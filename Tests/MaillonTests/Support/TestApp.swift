@@ -42,9 +42,11 @@ struct TestContext: Sendable {
 
     var db: any Database { app.db }
 
-    func browser(ip: String = "203.0.113.10", language: String? = nil) -> TestBrowser {
-        TestBrowser(app: app, ip: ip, language: language)
+    func browser(ip: String = "203.0.113.10", language: String? = nil, runsJobs: Bool = true) -> TestBrowser {
+        TestBrowser(app: app, ip: ip, language: language, runsJobs: runsJobs)
     }
+
+    func runJobs() async { await JobRunner(application: app).drain() }
 }
 
 func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) throws -> Settings {

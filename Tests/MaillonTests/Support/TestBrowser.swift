@@ -10,10 +10,13 @@ final class TestBrowser: @unchecked Sendable {
     let app: Application
     let ip: String
     let language: String?
+    /// Off for tests that drive the job queue by hand.
+    let runsJobs: Bool
     private let state = NIOLockedValueBox<(cookies: [String: String], csrf: String?)>(([:], nil))
 
-    init(app: Application, ip: String, language: String?) {
+    init(app: Application, ip: String, language: String?, runsJobs: Bool = true) {
         self.app = app
+        self.runsJobs = runsJobs
         self.ip = ip
         self.language = language
     }
@@ -52,6 +55,8 @@ final class TestBrowser: @unchecked Sendable {
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
         let response = try await app.testing().sendRequest(method, path, headers: headers, body: body)
         absorb(response)
+        // As the workers would: run the jobs (mail…) the request enqueued.
+        if runsJobs { await JobRunner(application: app).drain() }
         return response
     }
 

@@ -1,0 +1,74 @@
+import Fluent
+import Foundation
+
+/// Something that happened that a person should know about, shown in their notification centre.
+/// The text is a catalogue key and its arguments, so it reads in the reader's language of the day.
+public final class AppNotification: Model, @unchecked Sendable {
+    public static let schema = "notifications"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "user_id") public var user: User
+    @Field(key: "kind") public var kind: String
+    @Field(key: "text_key") public var textKey: String
+    /// JSON array of strings for the key's placeholders.
+    @Field(key: "arguments") public var arguments: String
+    @OptionalField(key: "link") public var link: String?
+    @Field(key: "in_app") public var inApp: Bool
+    /// Waiting for the weekly digest.
+    @Field(key: "in_digest") public var inDigest: Bool
+    @OptionalField(key: "read_at") public var readAt: Date?
+    @OptionalField(key: "digested_at") public var digestedAt: Date?
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+
+    var argumentList: [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(arguments.utf8))) ?? []
+    }
+}
+
+/// A person's choice for one kind of notification.
+public final class NotificationPreference: Model, @unchecked Sendable {
+    public static let schema = "notification_preferences"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "user_id") public var user: User
+    @Field(key: "kind") public var kind: String
+    @Field(key: "channel") public var channel: NotificationChannel
+
+    public init() {}
+}
+
+/// Where a notification goes: the centre only, the centre and an email now, the centre and the
+/// weekly digest, or nowhere.
+public enum NotificationChannel: String, Codable, Sendable, CaseIterable {
+    case inApp = "in_app"
+    case email
+    case digest
+    case off
+}
+
+/// A kind of notification. Features declare theirs in `NotificationKind.all`.
+public struct NotificationKind: Sendable, Equatable {
+    public let id: String
+    public let defaultChannel: NotificationChannel
+    /// Essential kinds cannot be turned off.
+    public let essential: Bool
+    /// Only offered to admins.
+    public let adminOnly: Bool
+
+    public static let newSignIn = NotificationKind(id: "new_sign_in", defaultChannel: .inApp, essential: false, adminOnly: false)
+    public static let jobDead = NotificationKind(id: "job_dead", defaultChannel: .inApp, essential: false, adminOnly: true)
+    /// The weekly digest itself: email or off.
+    public static let weeklyDigest = NotificationKind(id: "weekly_digest", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [newSignIn, jobDead, weeklyDigest]
+
+    public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
+
+    /// The channels a person may choose for this kind.
+    public var choices: [NotificationChannel] {
+        if self == .weeklyDigest { return [.email, .off] }
+        return essential ? [.inApp, .email, .digest] : NotificationChannel.allCases
+    }
+}
