@@ -30,7 +30,9 @@ struct PageTests {
             for index in 0..<30 { try await makeUser(ctx, email: "m\(index)@example.org", name: "Membre \(index)") }
             let browser = ctx.browser()
             try await signIn(browser)
-            for path in ["/", "/account", "/account/two-step", "/admin/users", "/admin/users?page=2", "/admin/users?page=abc"] {
+            try await ctx.app.maillon.mailer.send(MailMessage(to: "x@example.org", subject: "Été", text: "Bonjour"), logger: ctx.app.logger)
+            for path in ["/", "/account", "/account/two-step", "/admin/users", "/admin/users?page=2", "/admin/users?page=abc",
+                         "/notifications", "/account/notifications", "/admin/jobs", "/admin/mail"] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path)")
                 Self.expectWellFormedPage(page.html, lang: language, path: path)

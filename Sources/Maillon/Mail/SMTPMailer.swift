@@ -20,8 +20,17 @@ public struct SMTPMailer: Mailer {
         self.eventLoopGroup = eventLoopGroup
     }
 
+    /// A relay that stops answering fails the attempt after this long (the job is retried later).
+    static let timeout: Duration = .seconds(60)
+
     public func send(_ message: MailMessage, logger: Logger) async throws {
         let session = try await SMTPSession.connect(settings: settings, group: eventLoopGroup)
+        let channel = session.channel
+        let watchdog = Task {
+            try await Task.sleep(for: Self.timeout)
+            try? await channel.close().get()
+        }
+        defer { watchdog.cancel() }
         do {
             try await session.deliver(message, from: from, settings: settings)
             await session.close()
@@ -102,10 +111,11 @@ final class SMTPSession {
             .joined(separator: "\r\n")
         try await write(body + (body.hasSuffix("\r\n") ? "" : "\r\n") + ".\r\n")
         try await expect("message", 250)
-        try? await write("QUIT\r\n")
     }
 
+    /// Says goodbye (the server then closes its side too) and closes.
     func close() async {
+        if channel.isActive { try? await write("QUIT\r\n") }
         try? await channel.close().get()
     }
 

@@ -42,8 +42,9 @@ struct TestContext: Sendable {
 
     var db: any Database { app.db }
 
-    func browser(ip: String = "203.0.113.10", language: String? = nil, runsJobs: Bool = true) -> TestBrowser {
-        TestBrowser(app: app, ip: ip, language: language, runsJobs: runsJobs)
+    func browser(ip: String = "203.0.113.10", language: String? = nil, runsJobs: Bool = true,
+                 userAgent: String = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0") -> TestBrowser {
+        TestBrowser(app: app, ip: ip, language: language, runsJobs: runsJobs, userAgent: userAgent)
     }
 
     func runJobs() async { await JobRunner(application: app).drain() }
@@ -85,8 +86,42 @@ func dropDatabase(_ app: Application, _ database: TestDatabase) async {
     }
 }
 
+/// Caps how many test apps exist at once: each holds database connections, and PostgreSQL's
+/// default limit (100) is below what the whole suite would open in parallel.
+actor AppSlots {
+    static let shared = AppSlots(count: 12)
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+func withAppSlots(_ slots: Int, _ body: () async throws -> Void) async throws {
+    for _ in 0..<slots { await AppSlots.shared.acquire() }
+    do {
+        try await body()
+    } catch {
+        for _ in 0..<slots { await AppSlots.shared.release() }
+        throw error
+    }
+    for _ in 0..<slots { await AppSlots.shared.release() }
+}
+
 /// Runs `test` against a fresh, migrated Maillon, then tears it all down.
 func withMaillon(_ options: TestOptions = .init(), _ test: (TestContext) async throws -> Void) async throws {
+    try await withAppSlots(1) { try await runWithMaillon(options, test) }
+}
+
+private func runWithMaillon(_ options: TestOptions, _ test: (TestContext) async throws -> Void) async throws {
     let database = TestDatabase.fresh()
     let mailer = RecordingMailer()
     let time = FakeTime()
@@ -106,6 +141,10 @@ func withMaillon(_ options: TestOptions = .init(), _ test: (TestContext) async t
 
 /// Two instances of Maillon sharing one database, as behind a load balancer.
 func withTwoInstances(_ options: TestOptions = .init(), _ test: (TestContext, TestContext) async throws -> Void) async throws {
+    try await withAppSlots(2) { try await runWithTwoInstances(options, test) }
+}
+
+private func runWithTwoInstances(_ options: TestOptions, _ test: (TestContext, TestContext) async throws -> Void) async throws {
     let database = TestDatabase.fresh()
     let time = FakeTime()
     let first = TestContext(app: try await makeApp(database.kind, options, mailer: RecordingMailer(), time: time), mailer: RecordingMailer(), time: time)

@@ -12,10 +12,13 @@ final class TestBrowser: @unchecked Sendable {
     let language: String?
     /// Off for tests that drive the job queue by hand.
     let runsJobs: Bool
+    let userAgent: String
     private let state = NIOLockedValueBox<(cookies: [String: String], csrf: String?)>(([:], nil))
 
-    init(app: Application, ip: String, language: String?, runsJobs: Bool = true) {
+    init(app: Application, ip: String, language: String?, runsJobs: Bool = true,
+         userAgent: String = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0") {
         self.app = app
+        self.userAgent = userAgent
         self.runsJobs = runsJobs
         self.ip = ip
         self.language = language
@@ -48,7 +51,7 @@ final class TestBrowser: @unchecked Sendable {
     func send(_ method: HTTPMethod, _ path: String, headers extra: [(String, String)], body: ByteBuffer?) async throws -> TestingHTTPResponse {
         var headers = HTTPHeaders()
         headers.add(name: .xForwardedFor, value: ip)
-        headers.add(name: .userAgent, value: "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0")
+        headers.add(name: .userAgent, value: userAgent)
         if let language { headers.add(name: .acceptLanguage, value: language) }
         let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         if !cookieHeader.isEmpty { headers.add(name: .cookie, value: cookieHeader) }
