@@ -24,8 +24,12 @@ public enum Permission: Sendable, Equatable {
     case listUsers
     /// See and retry background jobs, read development mail.
     case manageJobs
-    /// Run a chapter: its events, check-in, welcoming.
+    /// Run a chapter: its events, check-in, welcoming, reviewing its applications.
     case runChapter(UUID)
+    /// See the review queue at all (admins, and ambassadors of at least one chapter).
+    case reviewApplications
+    /// Create, edit and archive chapters; appoint ambassadors; publish the charter.
+    case manageChapters
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -35,8 +39,10 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters:
             return principal.role == .admin
+        case .reviewApplications:
+            return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)
         case let .runChapter(chapter):
             return principal.role == .admin || (principal.role == .member && principal.ambassadorOf.contains(chapter))
         }
@@ -46,7 +52,7 @@ public enum AccessPolicy {
 extension Request {
     var principal: Principal? {
         guard let user = currentUser, let id = user.id else { return nil }
-        return Principal(userID: id, role: user.role)
+        return Principal(userID: id, role: user.role, ambassadorOf: sessionContext.ambassadorOf)
     }
 
     /// The signed-in person, or a redirect to sign in.

@@ -10,6 +10,8 @@ final class SessionContext: @unchecked Sendable {
     /// A fresh secret to send as the cookie (new or rotated session).
     var newToken: String?
     var expireCookie = false
+    /// The chapters the signed-in person runs as an ambassador.
+    var ambassadorOf: Set<UUID> = []
 }
 
 struct FlashMessage: Codable, Sendable, Equatable {
@@ -151,6 +153,8 @@ struct SessionMiddleware: AsyncMiddleware {
                     context.record = record
                     if let userID = record.$user.id {
                         context.user = try await User.find(userID, on: request.db)
+                        context.ambassadorOf = Set(try await Ambassadorship.query(on: request.db)
+                            .filter(\.$user.$id == userID).all(\.$chapter.$id))
                     }
                 }
             } else {

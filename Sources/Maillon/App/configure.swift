@@ -47,6 +47,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.middleware.use(BodyLimitMiddleware(maxBytes: settings.maxBodySize.value))
     app.middleware.use(SessionMiddleware())
     app.middleware.use(CSRFMiddleware())
+    app.middleware.use(CharterGateMiddleware())
 
     try registerJobs(app)
     try routes(app)
@@ -75,4 +76,9 @@ func routes(_ app: Application) throws {
     try app.register(collection: AdminUsersController())
     try app.register(collection: AdminJobsController())
     try app.register(collection: NotificationsController())
+    try app.register(collection: ChaptersController())
+    try app.register(collection: AdminChaptersController())
+    try app.register(collection: CharterController())
+    try app.register(collection: ApplicationsController())
+    try app.register(collection: ReviewController())
 }

@@ -23,8 +23,9 @@ struct Pagination: Encodable, Sendable {
         self.page = page
         self.pageCount = pageCount
         self.total = total
-        self.previousURL = page > 1 ? "\(path)?page=\(page - 1)" : nil
-        self.nextURL = page < pageCount ? "\(path)?page=\(page + 1)" : nil
+        let joiner = path.contains("?") ? "&" : "?"
+        self.previousURL = page > 1 ? "\(path)\(joiner)page=\(page - 1)" : nil
+        self.nextURL = page < pageCount ? "\(path)\(joiner)page=\(page + 1)" : nil
         self.label = t("pagination.label", String(page), String(pageCount))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RoutingKit
 
 /// The one source of truth for paths: routes are registered from these and links are built from them.
@@ -28,6 +29,18 @@ public enum SiteURL {
     public static let notificationsReadAll = "/notifications/read-all"
     public static let notificationPreferences = "/account/notifications"
     public static let unsubscribe = "/unsubscribe"
+    public static let chapters = "/chapters"
+    public static let adminChapters = "/admin/chapters"
+    public static let charter = "/charter"
+    public static let adminCharter = "/admin/charter"
+    public static let apply = "/apply"
+    public static let myApplication = "/application"
+    public static let review = "/review"
+
+    public static func chapter(_ slug: String) -> String { "\(chapters)/\(slug)" }
+    public static func chapterWelcome(_ slug: String) -> String { "\(chapters)/\(slug)/welcome" }
+    public static func adminChapter(_ id: UUID) -> String { "\(adminChapters)/\(id.uuidString)" }
+    public static func reviewApplication(_ id: UUID) -> String { "\(review)/\(id.uuidString)" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

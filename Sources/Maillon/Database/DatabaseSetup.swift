@@ -29,5 +29,6 @@ enum DatabaseSetup {
     static func register(_ migrations: Migrations) {
         migrations.add(Migrations001.CreateAccounts())
         migrations.add(Migrations002.CreateJobsAndNotifications())
+        migrations.add(Migrations003.CreateMembership())
     }
 }

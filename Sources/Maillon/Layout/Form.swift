@@ -23,6 +23,8 @@ struct FormModel: Encodable, Sendable {
     let id: String
     let action: String
     let submitLabel: String
+    /// "post" for changes; "get" for filters (no CSRF token needed).
+    var method: String = "post"
     var fields: [Field]
     /// Shown above the fields when the form was refused, so screen readers hear it first.
     var errorSummary: String? = nil

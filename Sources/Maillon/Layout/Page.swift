@@ -12,6 +12,8 @@ struct LayoutModel: Encodable, Sendable {
     struct CurrentUser: Encodable, Sendable {
         let name: String
         let isAdmin: Bool
+        let isApplicant: Bool
+        let canReview: Bool
     }
 
     struct Flash: Encodable, Sendable {
@@ -66,7 +68,10 @@ extension Request {
             communityName: maillon.settings.communityName,
             path: url.path,
             csrf: csrf,
-            user: currentUser.map { .init(name: $0.name, isAdmin: $0.role == .admin) },
+            user: currentUser.map { user in
+                .init(name: user.name, isAdmin: user.role == .admin, isApplicant: user.role == .applicant,
+                      canReview: principal.map { AccessPolicy.allows($0, .reviewApplications) } ?? false)
+            },
             flash: flash.map { .init(kind: $0.kind.rawValue, text: t($0.key)) },
             otherLocale: other.rawValue,
             otherLocaleName: t("language.\(other.rawValue)")

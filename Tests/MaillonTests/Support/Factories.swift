@@ -53,3 +53,54 @@ func requestReset(_ context: TestContext, _ browser: TestBrowser, email: String 
     }
     return (secret, path)
 }
+
+@discardableResult
+func makeChapter(_ context: TestContext, _ name: String, region: String? = nil) async throws -> Chapter {
+    let chapter = Chapter()
+    chapter.name = name
+    chapter.slug = Slug.make(name)
+    chapter.region = region ?? name
+    chapter.description = "L'antenne de \(name) : déjeuners, afterworks et repas mensuel."
+    chapter.status = .active
+    try await chapter.create(on: context.db)
+    return chapter
+}
+
+@discardableResult
+func publishCharter(_ context: TestContext, version: Int = 1) async throws -> Charter {
+    let charter = Charter()
+    charter.version = version
+    charter.body = "Nous travaillons pour des causes sociales et environnementales.\n\nNous nous entraidons."
+    charter.publishedAt = context.time.now()
+    try await charter.create(on: context.db)
+    return charter
+}
+
+/// A member who has accepted the current charter and runs `chapter`.
+@discardableResult
+func makeAmbassador(_ context: TestContext, of chapter: Chapter, email: String, name: String) async throws -> User {
+    let user = try await makeUser(context, email: email, name: name, role: .member)
+    let ambassadorship = Ambassadorship()
+    ambassadorship.$chapter.id = try chapter.requireID()
+    ambassadorship.$user.id = try user.requireID()
+    try await ambassadorship.create(on: context.db)
+    if let charter = try await CharterController.current(context.db) {
+        try await CharterController.recordAcceptance(user, charter, on: context.db, now: context.time.now())
+    }
+    return user
+}
+
+let motivation = "Je veux mettre mes compétences au service d'associations locales et rencontrer d'autres freelances."
+
+/// An applicant with a verified account who has sent an application to `chapter`.
+@discardableResult
+func makeApplicant(_ context: TestContext, to chapter: Chapter, email: String = "lea@example.org", name: String = "Léa Dupont") async throws -> (User, TestBrowser) {
+    let user = try await makeUser(context, email: email, name: name, role: .applicant)
+    let browser = context.browser()
+    try await signIn(browser, email: email)
+    try await browser.get("/apply")
+    let response = try await browser.post("/apply", ["headline": "Développeuse web pour les associations", "profession": "tech", "city": "Lyon",
+                                                     "chapter": try chapter.requireID().uuidString, "motivation": motivation, "charter": "yes"])
+    guard response.status == .seeOther else { throw Abort(.internalServerError, reason: "apply failed: \(response.status)") }
+    return (user, browser)
+}

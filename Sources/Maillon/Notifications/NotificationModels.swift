@@ -62,13 +62,20 @@ public struct NotificationKind: Sendable, Equatable {
     /// The weekly digest itself: email or off.
     public static let weeklyDigest = NotificationKind(id: "weekly_digest", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [newSignIn, jobDead, weeklyDigest]
+    /// The decision on one's application: always mailed.
+    public static let applicationDecided = NotificationKind(id: "application_decided", defaultChannel: .email, essential: true, adminOnly: false)
+    /// A newcomer joined a chapter one runs.
+    public static let chapterNewcomer = NotificationKind(id: "chapter_newcomer", defaultChannel: .email, essential: false, adminOnly: false)
+    /// A new application to review in a chapter one runs.
+    public static let applicationSubmitted = NotificationKind(id: "application_submitted", defaultChannel: .inApp, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [applicationDecided, chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
 
     /// The channels a person may choose for this kind.
     public var choices: [NotificationChannel] {
         if self == .weeklyDigest { return [.email, .off] }
-        return essential ? [.inApp, .email, .digest] : NotificationChannel.allCases
+        return essential ? [.email] : NotificationChannel.allCases
     }
 }

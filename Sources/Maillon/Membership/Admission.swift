@@ -1,0 +1,85 @@
+import Fluent
+import SQLKit
+import Foundation
+import Vapor
+
+/// What happens when an application is decided: the history line, the applicant told by mail and
+/// on their page, and on acceptance the member, their profile, and the chapter's ambassadors told.
+/// All on one transaction.
+struct Admission {
+    let application: Vapor.Application
+    let database: any Database
+    let now: Date
+
+    /// Another reviewer decided first: the application is no longer in the state this decision saw.
+    struct AlreadyDecided: Error {}
+
+    func decide(_ candidate: MembershipApplication, to status: MembershipApplication.Status, by actor: User?, message: String?) async throws {
+        let from = candidate.status
+        // Only one decision wins when two reviewers act at once: the move is conditional on the state seen.
+        let moved = try await (database as! any SQLDatabase).raw("""
+            UPDATE applications SET status = \(bind: status.rawValue) WHERE id = \(bind: candidate.requireID()) AND status = \(bind: from.rawValue) RETURNING id
+            """).all()
+        guard moved.count == 1 else { throw AlreadyDecided() }
+        candidate.status = status
+        candidate.updatedAt = now
+        if status == .accepted || status == .declined {
+            candidate.decidedAt = now
+            candidate.decisionMessage = message
+        }
+        try await candidate.save(on: database)
+        try await record(candidate, from: from, to: status, actor: actor, message: message)
+
+        guard status == .accepted || status == .declined, let applicant = try await User.find(candidate.$user.id, on: database) else { return }
+        if status == .accepted {
+            try await admit(applicant, candidate)
+        }
+        let key = status == .accepted ? "notify.application_accepted" : "notify.application_declined"
+        try await Notifier(application: application, database: database, now: now).notify(applicant, .init(
+            kind: .applicationDecided, textKey: key,
+            arguments: [message?.isEmpty == false ? message! : "—"], link: SiteURL.myApplication))
+    }
+
+    func record(_ candidate: MembershipApplication, from: MembershipApplication.Status?, to: MembershipApplication.Status, actor: User?, message: String?) async throws {
+        let event = ApplicationEvent()
+        event.$application.id = try candidate.requireID()
+        event.$actor.id = actor?.id
+        event.fromStatus = from
+        event.toStatus = to
+        event.message = message
+        event.createdAt = now
+        try await event.create(on: database)
+    }
+
+    private func admit(_ applicant: User, _ candidate: MembershipApplication) async throws {
+        applicant.role = .member
+        try await applicant.save(on: database)
+        // A privilege change: their sessions end; they sign in again as a member.
+        try await UserSession.query(on: database).filter(\.$user.$id == applicant.requireID()).delete()
+        if try await Profile.query(on: database).filter(\.$user.$id == applicant.requireID()).count() == 0 {
+            let profile = Profile()
+            profile.$user.id = try applicant.requireID()
+            profile.$homeChapter.id = candidate.$chapter.id
+            profile.headline = candidate.headline
+            profile.bio = ""
+            profile.city = candidate.city
+            profile.profession = candidate.profession
+            profile.visibility = .members
+            profile.availability = "now"
+            profile.workMode = "both"
+            profile.languages = "fr"
+            profile.joinedAt = now
+            profile.updatedAt = now
+            try await profile.create(on: database)
+        }
+        // The chapter's ambassadors learn of the newcomer, who joins their "to welcome" list.
+        let chapter = try await Chapter.find(candidate.$chapter.id, on: database)
+        let ambassadors = try await Ambassadorship.query(on: database).filter(\.$chapter.$id == candidate.$chapter.id).with(\.$user).all()
+        let notifier = Notifier(application: application, database: database, now: now)
+        for ambassador in ambassadors {
+            try await notifier.notify(ambassador.user, .init(kind: .chapterNewcomer, textKey: "notify.chapter_newcomer",
+                                                             arguments: [applicant.name, chapter?.name ?? ""],
+                                                             link: SiteURL.chapterWelcome(chapter?.slug ?? "")))
+        }
+    }
+}
