@@ -125,6 +125,8 @@ struct SignInController: RouteCollection {
         let known = try await UserSession.query(on: req.db)
             .filter(\.$user.$id == user.requireID()).filter(\.$userAgent == agent).count() > 0
         try await SessionStore(request: req).signIn(user)
+        // "Recently active" in the directory.
+        try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).set(\.$lastActiveAt, to: req.now).update()
         if !known {
             let device = UserAgentSummary.describe(agent) ?? req.t("account.sessions.unknown_device")
             try await Notifier(application: req.application, database: req.db, now: req.now)

@@ -81,4 +81,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: CharterController())
     try app.register(collection: ApplicationsController())
     try app.register(collection: ReviewController())
+    try app.register(collection: ProfileController())
+    try app.register(collection: DirectoryController())
 }

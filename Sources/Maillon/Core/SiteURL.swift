@@ -36,6 +36,11 @@ public enum SiteURL {
     public static let apply = "/apply"
     public static let myApplication = "/application"
     public static let review = "/review"
+    public static let directory = "/directory"
+    public static let myProfile = "/profile"
+    public static let members = "/members"
+
+    public static func member(_ id: UUID) -> String { "\(members)/\(id.uuidString)" }
 
     public static func chapter(_ slug: String) -> String { "\(chapters)/\(slug)" }
     public static func chapterWelcome(_ slug: String) -> String { "\(chapters)/\(slug)/welcome" }

@@ -30,5 +30,6 @@ enum DatabaseSetup {
         migrations.add(Migrations001.CreateAccounts())
         migrations.add(Migrations002.CreateJobsAndNotifications())
         migrations.add(Migrations003.CreateMembership())
+        migrations.add(Migrations004.CreateDirectory())
     }
 }

@@ -71,6 +71,7 @@ struct Admission {
             profile.joinedAt = now
             profile.updatedAt = now
             try await profile.create(on: database)
+            try await DirectoryIndexes.reindex(userID: applicant.requireID(), on: database)
         }
         // The chapter's ambassadors learn of the newcomer, who joins their "to welcome" list.
         let chapter = try await Chapter.find(candidate.$chapter.id, on: database)

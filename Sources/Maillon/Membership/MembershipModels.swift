@@ -106,6 +106,7 @@ public final class Profile: Model, @unchecked Sendable {
     @OptionalField(key: "photo_path") public var photoPath: String?
     @Field(key: "joined_at") public var joinedAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
+    @OptionalField(key: "last_active_at") public var lastActiveAt: Date?
 
     public init() {}
 }

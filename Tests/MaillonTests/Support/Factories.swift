@@ -104,3 +104,40 @@ func makeApplicant(_ context: TestContext, to chapter: Chapter, email: String = 
     guard response.status == .seeOther else { throw Abort(.internalServerError, reason: "apply failed: \(response.status)") }
     return (user, browser)
 }
+
+/// A member with a profile in `chapter`, indexed for the directory.
+@discardableResult
+func makeMember(_ context: TestContext, _ name: String, email: String, chapter: Chapter?, headline: String, profession: String = "tech",
+                skills: [String] = [], causes: [String] = [], availability: String = "now", visibility: Profile.Visibility = .members,
+                bio: String = "") async throws -> User {
+    let user = try await makeUser(context, email: email, name: name, role: .member)
+    let profile = Profile()
+    profile.$user.id = try user.requireID()
+    profile.$homeChapter.id = chapter?.id
+    profile.headline = headline
+    profile.bio = bio
+    profile.city = chapter?.name ?? "Paris"
+    profile.profession = profession
+    profile.visibility = visibility
+    profile.availability = availability
+    profile.workMode = "both"
+    profile.languages = "fr"
+    profile.joinedAt = context.time.now()
+    profile.updatedAt = context.time.now()
+    try await profile.create(on: context.db)
+    for skill in Taxonomy.normaliseSkills(skills.joined(separator: ",")) {
+        let row = ProfileSkill()
+        row.$user.id = try user.requireID()
+        row.slug = skill.slug
+        row.label = skill.label
+        try await row.create(on: context.db)
+    }
+    for cause in causes {
+        let row = ProfileCause()
+        row.$user.id = try user.requireID()
+        row.cause = cause
+        try await row.create(on: context.db)
+    }
+    try await DirectoryIndexes.reindex(userID: user.requireID(), on: context.db)
+    return user
+}

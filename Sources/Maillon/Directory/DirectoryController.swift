@@ -1,0 +1,121 @@
+import Fluent
+import Vapor
+
+/// The members' directory: search, facets with counts, sorting, pages. Members only.
+struct DirectoryController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(SiteURL.route(SiteURL.directory), use: search)
+    }
+
+    struct Page: Encodable, Sendable {
+        struct Card: Encodable, Sendable {
+            let name: String
+            let url: String
+            let headline: String
+            let meta: String
+            let skills: [String]
+        }
+
+        struct FacetGroup: Encodable, Sendable {
+            let name: String
+            let heading: String
+            let options: [Option]
+        }
+
+        struct Option: Encodable, Sendable {
+            let label: String
+            let count: Int
+            let url: String
+            let selected: Bool
+        }
+
+        let heading: String
+        let query: String
+        let summary: String
+        let cards: [Card]
+        let facets: [FacetGroup]
+        let sorts: [Option]
+        let clearURL: String?
+        let pagination: Pagination
+    }
+
+    static func parse(_ req: Request) -> DirectoryQuery {
+        var query = DirectoryQuery()
+        func value(_ name: String) -> String? {
+            guard let raw = req.query[String.self, at: name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw.count <= 200 else { return nil }
+            return raw
+        }
+        query.text = value("q") ?? ""
+        query.chapter = value("chapter").flatMap(UUID.init(uuidString:))
+        query.profession = value("profession").flatMap { Profession.all.contains($0) ? $0 : nil }
+        query.skill = value("skill").map(Taxonomy.skillSlug)
+        query.cause = value("cause").flatMap { Taxonomy.causes.contains($0) ? $0 : nil }
+        query.availability = value("availability").flatMap { ["now", "from", "not"].contains($0) ? $0 : nil }
+        query.sort = value("sort").flatMap(DirectoryQuery.Sort.init(rawValue:)) ?? .relevance
+        query.page = Pagination.requestedPage(req)
+        return query
+    }
+
+    /// The directory URL for `query` with one parameter changed (nil removes it); the page resets.
+    static func url(_ query: DirectoryQuery, set name: String? = nil, to value: String? = nil) -> String {
+        var parameters: [(String, String?)] = [
+            ("q", query.text.isEmpty ? nil : query.text), ("chapter", query.chapter?.uuidString), ("profession", query.profession),
+            ("skill", query.skill), ("cause", query.cause), ("availability", query.availability),
+            ("sort", query.sort == .relevance ? nil : query.sort.rawValue),
+        ]
+        if let name {
+            if let index = parameters.firstIndex(where: { $0.0 == name }) { parameters[index].1 = value } else { parameters.append((name, value)) }
+        }
+        let encoded = parameters.compactMap { key, value in value.map { "\(key)=\(QueryEncoding.encode($0))" } }
+        return encoded.isEmpty ? SiteURL.directory : SiteURL.directory + "?" + encoded.joined(separator: "&")
+    }
+
+    @Sendable func search(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        guard user.role == .member || user.role == .admin else { throw PageError.forbidden }
+        let query = Self.parse(req)
+        let result = try await query.run(on: req.db)
+        let t = req.t
+        let chapters = Dictionary(try await Chapter.query(on: req.db).all().map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
+        let cards = result.hits.map { hit in
+            Page.Card(name: hit.name, url: SiteURL.member(hit.userID), headline: hit.headline,
+                      meta: [t("profession.\(hit.profession)"), hit.city, hit.chapterID.flatMap { chapters[$0] } ?? "", t("availability.\(hit.availability)")]
+                        .filter { !$0.isEmpty }.joined(separator: " · "),
+                      skills: Array((result.skills[hit.userID] ?? []).prefix(6)))
+        }
+        func group(_ name: String, _ current: String?, label: (DirectoryQuery.Facet) -> String) -> Page.FacetGroup {
+            let options = (result.facets[name] ?? []).map { facet in
+                Page.Option(label: label(facet), count: facet.count,
+                            url: Self.url(query, set: name, to: current == facet.value ? nil : facet.value), selected: current == facet.value)
+            }
+            return Page.FacetGroup(name: name, heading: t("directory.facet.\(name)"), options: options)
+        }
+        let facets = [
+            group("chapter", query.chapter?.uuidString) { chapters[UUID(uuidString: $0.value) ?? UUID()] ?? "—" },
+            group("profession", query.profession) { t("profession.\($0.value)") },
+            group("skill", query.skill) { $0.label ?? $0.value },
+            group("cause", query.cause) { t("cause.\($0.value)") },
+            group("availability", query.availability) { t("availability.\($0.value)") },
+        ].filter { !$0.options.isEmpty }
+        let sorts = DirectoryQuery.Sort.allCases.map { sort in
+            Page.Option(label: t("directory.sort.\(sort.rawValue)"), count: 0, url: Self.url(query, set: "sort", to: sort == .relevance ? nil : sort.rawValue), selected: sort == query.sort)
+        }
+        var paging = query
+        paging.page = 1
+        let base = Self.url(paging)
+        let pagination = Pagination(page: query.page, per: DirectoryQuery.perPage, total: result.total, path: base, t: t)
+        let filtered = query.chapter != nil || query.profession != nil || query.skill != nil || query.cause != nil || query.availability != nil || !query.text.isEmpty
+        return try await req.renderPage("directory", title: t("directory.heading"), Page(
+            heading: t("directory.heading"), query: query.text, summary: t("directory.count", String(result.total)),
+            cards: cards, facets: facets, sorts: sorts, clearURL: filtered ? SiteURL.directory : nil, pagination: pagination))
+    }
+}
+
+/// Query-string encoding for links we build.
+enum QueryEncoding {
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

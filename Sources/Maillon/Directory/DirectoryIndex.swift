@@ -1,0 +1,77 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Full-text search over profiles, one implementation per database: SQLite's FTS5 and
+/// PostgreSQL's text search. Text is folded (case, accents) in Swift before it is stored or
+/// searched, so both behave the same without database extensions.
+protocol DirectoryIndex: Sendable {
+    func store(userID: UUID, body: String, on sql: any SQLDatabase) async throws
+    func remove(userID: UUID, on sql: any SQLDatabase) async throws
+    /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` to sort on.
+    func matchJoin(_ terms: [String]) -> SQLQueryString
+    /// How to order by that rank, best first.
+    var rankOrder: SQLQueryString { get }
+}
+
+enum DirectoryIndexes {
+    static func forDatabase(_ sql: any SQLDatabase) -> any DirectoryIndex {
+        sql.dialect.name == "postgresql" ? PostgresDirectoryIndex() : SQLiteDirectoryIndex()
+    }
+
+    /// Search terms from what a person typed: folded, split on anything but letters and digits.
+    static func terms(_ query: String) -> [String] {
+        Taxonomy.fold(query).split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !$0.isEmpty }.prefix(8).map { $0 }
+    }
+
+    /// Indexes a member's profile (name, headline, bio, city, skills), folded.
+    static func reindex(userID: UUID, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let index = forDatabase(sql)
+        guard let user = try await User.find(userID, on: db),
+              let profile = try await Profile.query(on: db).filter(\.$user.$id == userID).first()
+        else { return try await index.remove(userID: userID, on: sql) }
+        let skills = try await ProfileSkill.query(on: db).filter(\.$user.$id == userID).all(\.$label)
+        let body = ([user.name, profile.headline, profile.bio, profile.city] + skills).joined(separator: " ")
+        try await index.store(userID: userID, body: Taxonomy.fold(body), on: sql)
+    }
+}
+
+struct SQLiteDirectoryIndex: DirectoryIndex {
+    func store(userID: UUID, body: String, on sql: any SQLDatabase) async throws {
+        try await remove(userID: userID, on: sql)
+        try await sql.raw("INSERT INTO directory_fts (user_id, body) VALUES (\(bind: userID), \(bind: body))").run()
+    }
+
+    func remove(userID: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM directory_fts WHERE user_id = \(bind: userID)").run()
+    }
+
+    func matchJoin(_ terms: [String]) -> SQLQueryString {
+        // Each term as a quoted prefix: "developp"* "lyon"* (terms hold letters and digits only).
+        let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+        return "JOIN (SELECT user_id AS match_user_id, bm25(directory_fts) AS rank FROM directory_fts WHERE directory_fts MATCH \(bind: match)) m ON m.match_user_id = p.user_id"
+    }
+
+    var rankOrder: SQLQueryString { "m.rank ASC" }
+}
+
+struct PostgresDirectoryIndex: DirectoryIndex {
+    func store(userID: UUID, body: String, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO directory_documents (user_id, body, document) VALUES (\(bind: userID), \(bind: body), to_tsvector('simple', \(bind: body)))
+            ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, document = excluded.document
+            """).run()
+    }
+
+    func remove(userID: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM directory_documents WHERE user_id = \(bind: userID)").run()
+    }
+
+    func matchJoin(_ terms: [String]) -> SQLQueryString {
+        let query = terms.map { "\($0):*" }.joined(separator: " & ")
+        return "JOIN (SELECT user_id AS match_user_id, ts_rank(document, to_tsquery('simple', \(bind: query))) AS rank FROM directory_documents WHERE document @@ to_tsquery('simple', \(bind: query))) m ON m.match_user_id = p.user_id"
+    }
+
+    var rankOrder: SQLQueryString { "m.rank DESC" }
+}

@@ -1,0 +1,196 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Profiles and the directory")
+struct DirectoryTests {
+    @Test("Skills are normalised: case, accents and duplicates; curated labels win")
+    func skillNormalisation() {
+        let skills = Taxonomy.normaliseSkills("  développement WEB , Figma, figma ,FIGMA;  Accessibilité   numérique, , x")
+        #expect(skills.map(\.label) == ["Développement web", "Figma", "Accessibilité numérique", "x"])
+        #expect(skills.map(\.slug) == ["developpement-web", "figma", "accessibilite-numerique", "x"])
+        #expect(Taxonomy.causes.count == 17 + Taxonomy.communityCauses.count)
+        #expect(DirectoryIndexes.terms("Développeuse  WEB, lyon!") == ["developpeuse", "web", "lyon"])
+    }
+
+    @Test("The profile form refuses bad input with clear errors and keeps it")
+    func profileErrors() throws {
+        let lyon = UUID()
+        let input = ProfileInput(values: ["headline": "", "city": "Lyon", "profession": "tech", "chapter": lyon.uuidString, "availability": "from",
+                                          "work_mode": "remote", "website": "javascript:alert(1)", "linkedin": "ftp://x.example",
+                                          "day_rate_min": "600", "day_rate_max": "400", "days_per_week": "9", "visibility": "members"],
+                                 activeChapters: [lyon])
+        #expect(input.errors["headline"] == "field.required")
+        #expect(input.errors["website"] == "profile.link_invalid")
+        #expect(input.errors["linkedin"] == "profile.link_invalid")
+        #expect(input.errors["day_rate_max"] == "profile.rate_order")
+        #expect(input.errors["days_per_week"] == "profile.number_range")
+        #expect(input.errors["available_from"] == "field.required")
+        let good = ProfileInput(values: ["headline": "Graphiste", "city": "Lyon", "profession": "design", "chapter": lyon.uuidString, "availability": "now",
+                                         "work_mode": "both", "website": "https://lea.example.org", "visibility": "public", "cause_sdg13": "yes", "language_en": "yes"],
+                                activeChapters: [lyon])
+        #expect(good.errors.isEmpty)
+        #expect(good.causes == ["sdg13"])
+        #expect(good.languages == ["en"])
+    }
+
+    @Test("A member completes their profile and finds themself in the directory")
+    func completeProfile() async throws {
+        try await withMaillon { ctx in
+            let charter = try await publishCharter(ctx)
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let user = try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Graphiste")
+            try await CharterController.recordAcceptance(user, charter, on: ctx.db, now: ctx.time.now())
+            let browser = ctx.browser()
+            try await signIn(browser, email: "lea@example.org")
+            #expect(try await browser.get("/profile").status == .ok)
+            let bad = try await browser.post("/profile", ["headline": "Développeuse web", "city": "Lyon", "profession": "tech", "chapter": try lyon.requireID().uuidString,
+                                                          "availability": "now", "work_mode": "both", "visibility": "members", "website": "javascript:alert(1)"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.html.contains("Saisissez une adresse web complète"))
+            #expect(bad.html.contains("value=\"Développeuse web\""))
+            let saved = try await browser.post("/profile", [
+                "headline": "Développeuse web", "city": "Lyon", "profession": "tech", "chapter": try lyon.requireID().uuidString,
+                "availability": "now", "work_mode": "both", "visibility": "members", "website": "https://lea.example.org",
+                "skills": "Accessibilité numérique, Swift, swift", "cause_sdg13": "yes", "language_fr": "yes", "day_rate_min": "450",
+            ])
+            #expect(saved.status == .seeOther)
+            #expect(try await ProfileSkill.query(on: ctx.db).filter(\.$user.$id == user.requireID()).count() == 2)
+            let found = try await browser.get("/directory?q=developpeuse")
+            #expect(found.status == .ok)
+            #expect(found.html.contains("Léa Dupont"))
+            #expect(found.html.contains("Accessibilité numérique"))
+            let profile = try await browser.get("/members/\(try user.requireID())")
+            #expect(profile.html.contains("450 €"))
+            #expect(profile.html.contains("https://lea.example.org"))
+        }
+    }
+
+    @Test("Search is accent- and case-insensitive, with facet counts, filters, sorting and pages")
+    func searchAndFacets() async throws {
+        try await withMaillon { ctx in
+            let charter = try await publishCharter(ctx)
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let paris = try await makeChapter(ctx, "Paris")
+            try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Développeuse web pour les associations",
+                                 skills: ["Développement web", "Accessibilité numérique"], causes: ["sdg13"])
+            try await makeMember(ctx, "Hugo Martin", email: "hugo@example.org", chapter: paris, headline: "DÉVELOPPEUR mobile", skills: ["Développement mobile"], causes: ["sdg13", "ess"], availability: "not")
+            try await makeMember(ctx, "Inès Caron", email: "ines@example.org", chapter: lyon, headline: "Graphiste et illustratrice", profession: "design", skills: ["Illustration"])
+            try await makeMember(ctx, "Caché Secret", email: "hidden@example.org", chapter: lyon, headline: "Développeuse cachée", visibility: .hidden)
+            let viewer = try await makeMember(ctx, "Zoé Viewer", email: "zoe@example.org", chapter: paris, headline: "Chargée de RSE", profession: "csr")
+            try await CharterController.recordAcceptance(viewer, charter, on: ctx.db, now: ctx.time.now())
+
+            var query = DirectoryQuery()
+            query.text = "developpeu"
+            var result = try await query.run(on: ctx.db)
+            #expect(Set(result.hits.map(\.name)) == ["Léa Dupont", "Hugo Martin"], "prefix, accents and case ignored; hidden left out")
+            #expect(result.total == 2)
+            #expect(result.facets["chapter"]?.first { $0.value == lyon.id?.uuidString }?.count == 1)
+            #expect(result.facets["cause"]?.first { $0.value == "sdg13" }?.count == 2)
+            #expect(result.facets["skill"]?.contains { $0.value == "developpement-web" && $0.label == "Développement web" && $0.count == 1 } == true)
+
+            query.chapter = try lyon.requireID()
+            result = try await query.run(on: ctx.db)
+            #expect(result.hits.map(\.name) == ["Léa Dupont"])
+
+            query = DirectoryQuery()
+            query.cause = "sdg13"
+            query.availability = "not"
+            #expect(try await query.run(on: ctx.db).hits.map(\.name) == ["Hugo Martin"])
+
+            query = DirectoryQuery()
+            query.skill = Taxonomy.skillSlug("ILLUSTRATION")
+            #expect(try await query.run(on: ctx.db).hits.map(\.name) == ["Inès Caron"])
+
+            query = DirectoryQuery()
+            #expect(try await query.run(on: ctx.db).total == 4, "everyone visible, the viewer included")
+            #expect(try await query.run(on: ctx.db).facets["profession"]?.first { $0.value == "tech" }?.count == 2)
+
+            let browser = ctx.browser()
+            try await signIn(browser, email: "zoe@example.org")
+            let page = try await browser.get("/directory?q=D%C3%89VELOPPEUSE&sort=newest")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("Léa Dupont"))
+            #expect(!page.html.contains("Caché Secret"))
+            #expect(try await browser.get("/directory?chapter=nonsense&profession=astronaut&page=-3&sort=weird").status == .ok)
+        }
+    }
+
+    @Test("Results are paginated", arguments: [DirectoryQuery.Sort.relevance, .newest, .active])
+    func pagination(sort: DirectoryQuery.Sort) async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            for index in 0..<30 {
+                try await makeMember(ctx, "Membre \(index)", email: "m\(index)@example.org", chapter: lyon, headline: "Consultante RSE \(index)")
+            }
+            var query = DirectoryQuery()
+            query.text = "consultante"
+            query.sort = sort
+            let first = try await query.run(on: ctx.db)
+            query.page = 2
+            let second = try await query.run(on: ctx.db)
+            #expect(first.total == 30)
+            #expect(first.hits.count == DirectoryQuery.perPage)
+            #expect(second.hits.count == 30 - DirectoryQuery.perPage)
+            #expect(Set(first.hits.map(\.userID)).isDisjoint(with: second.hits.map(\.userID)))
+        }
+    }
+
+    @Test("Hidden means hidden everywhere; members-only needs a member; public is for all, without rates")
+    func visibility() async throws {
+        try await withMaillon { ctx in
+            let charter = try await publishCharter(ctx)
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let hidden = try await makeMember(ctx, "Caché", email: "h@example.org", chapter: lyon, headline: "Invisible", visibility: .hidden)
+            let membersOnly = try await makeMember(ctx, "Entre nous", email: "m@example.org", chapter: lyon, headline: "Réservé", visibility: .members)
+            let open = try await makeMember(ctx, "Public", email: "p@example.org", chapter: lyon, headline: "Visible", visibility: .public)
+            let profile = try #require(try await Profile.query(on: ctx.db).filter(\.$user.$id == open.requireID()).first())
+            profile.dayRateMin = 500
+            try await profile.save(on: ctx.db)
+            for user in [hidden, membersOnly, open] { try await CharterController.recordAcceptance(user, charter, on: ctx.db, now: ctx.time.now()) }
+
+            let anonymous = ctx.browser()
+            #expect(try await anonymous.get("/members/\(try hidden.requireID())").status == .notFound)
+            #expect(try await anonymous.get("/members/\(try membersOnly.requireID())").status == .seeOther)
+            let publicPage = try await anonymous.get("/members/\(try open.requireID())")
+            #expect(publicPage.status == .ok)
+            #expect(!publicPage.html.contains("500 €"))
+            #expect(try await anonymous.get("/directory").status == .seeOther)
+
+            let member = ctx.browser()
+            try await signIn(member, email: "m@example.org")
+            #expect(try await member.get("/members/\(try hidden.requireID())").status == .notFound)
+            #expect(try await member.get("/members/\(try open.requireID())").html.contains("500 €"))
+            let own = ctx.browser()
+            try await signIn(own, email: "h@example.org")
+            #expect(try await own.get("/members/\(try hidden.requireID())").status == .ok, "one sees one's own hidden profile")
+
+            try await makeUser(ctx, email: "applicant@example.org", role: .applicant)
+            let applicant = ctx.browser()
+            try await signIn(applicant, email: "applicant@example.org")
+            #expect(try await applicant.get("/directory").status == .forbidden)
+            #expect(try await applicant.get("/members/\(try membersOnly.requireID())").status == .notFound)
+            #expect(try await applicant.get("/profile").status == .forbidden)
+        }
+    }
+
+    @Test("Directory and profile pages render in French and English", arguments: ["fr", "en"])
+    func pagesRender(language: String) async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let user = try await makeMember(ctx, "Léa", email: "lea@example.org", chapter: lyon, headline: "Graphiste", skills: ["Figma"], causes: ["sdg5"])
+            user.locale = AppLocale(rawValue: language)
+            try await user.save(on: ctx.db)
+            let browser = ctx.browser()
+            try await signIn(browser, email: "lea@example.org")
+            for path in ["/directory", "/directory?q=graph&skill=figma", "/profile", "/members/\(try user.requireID())"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                PageTests.expectWellFormedPage(page.html, lang: language, path: path)
+            }
+        }
+    }
+}
