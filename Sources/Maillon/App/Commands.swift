@@ -79,6 +79,7 @@ public enum MaillonEntry {
         app.asyncCommands.use(AdminCommand(), as: "admin")
         app.asyncCommands.use(CleanupCommand(), as: "cleanup")
         app.asyncCommands.use(WorkerCommand(), as: "worker")
+        app.asyncCommands.use(SeedCommand(), as: "seed")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

@@ -7,7 +7,7 @@ import Vapor
 /// on their page, and on acceptance the member, their profile, and the chapter's ambassadors told.
 /// All on one transaction.
 struct Admission {
-    let application: Vapor.Application
+    let application: Vapor.Application?
     let database: any Database
     let now: Date
 
@@ -35,9 +35,15 @@ struct Admission {
             try await admit(applicant, candidate)
         }
         let key = status == .accepted ? "notify.application_accepted" : "notify.application_declined"
+        guard let application else { return }
         try await Notifier(application: application, database: database, now: now).notify(applicant, .init(
             kind: .applicationDecided, textKey: key,
             arguments: [message?.isEmpty == false ? message! : "—"], link: SiteURL.myApplication))
+    }
+
+    /// The history line alone (the demo community's pending applications).
+    func recordOnly(_ candidate: MembershipApplication, to status: MembershipApplication.Status, actor: User?) async throws {
+        try await record(candidate, from: nil, to: status, actor: actor, message: nil)
     }
 
     func record(_ candidate: MembershipApplication, from: MembershipApplication.Status?, to: MembershipApplication.Status, actor: User?, message: String?) async throws {
@@ -76,6 +82,7 @@ struct Admission {
         // The chapter's ambassadors learn of the newcomer, who joins their "to welcome" list.
         let chapter = try await Chapter.find(candidate.$chapter.id, on: database)
         let ambassadors = try await Ambassadorship.query(on: database).filter(\.$chapter.$id == candidate.$chapter.id).with(\.$user).all()
+        guard let application else { return }
         let notifier = Notifier(application: application, database: database, now: now)
         for ambassador in ambassadors {
             try await notifier.notify(ambassador.user, .init(kind: .chapterNewcomer, textKey: "notify.chapter_newcomer",

@@ -1,0 +1,273 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// A believable community for demos and benchmarks: chapters with ambassadors, members with
+/// French names, varied professions, skills, causes and cities, and pending applications.
+/// Deterministic: the same size gives the same community.
+struct DemoCommunity {
+    let database: any Database
+    let now: Date
+    let passwordHash: String
+
+    struct Report: Sendable {
+        var chapters = 0
+        var members = 0
+        var applications = 0
+    }
+
+    static let chapters: [(name: String, region: String, cities: [String])] = [
+        ("Paris", "Île-de-France", ["Paris", "Montreuil", "Saint-Denis", "Vincennes", "Boulogne-Billancourt"]),
+        ("Lyon", "Auvergne-Rhône-Alpes", ["Lyon", "Villeurbanne", "Vénissieux", "Caluire-et-Cuire"]),
+        ("Marseille", "Provence-Alpes-Côte d'Azur", ["Marseille", "Aix-en-Provence", "Aubagne"]),
+        ("Bordeaux", "Nouvelle-Aquitaine", ["Bordeaux", "Mérignac", "Pessac", "Bègles"]),
+        ("Bretagne", "Bretagne", ["Rennes", "Brest", "Quimper", "Lorient", "Vannes"]),
+        ("Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes", ["Grenoble", "Clermont-Ferrand", "Annecy", "Saint-Étienne"]),
+        ("Nantes", "Pays de la Loire", ["Nantes", "Saint-Nazaire", "Rezé"]),
+        ("Lille", "Hauts-de-France", ["Lille", "Roubaix", "Tourcoing"]),
+        ("Toulouse", "Occitanie", ["Toulouse", "Blagnac", "Colomiers"]),
+    ]
+
+    static let firstNames = ["Léa", "Hugo", "Inès", "Lucas", "Chloé", "Nathan", "Manon", "Louis", "Camille", "Gabriel", "Sarah", "Jules",
+                             "Emma", "Arthur", "Zoé", "Adam", "Louise", "Raphaël", "Alice", "Paul", "Jade", "Théo", "Lina", "Malo",
+                             "Anaïs", "Yanis", "Clémence", "Mathis", "Juliette", "Noé", "Margaux", "Sacha", "Élodie", "Karim", "Fatou",
+                             "Amadou", "Mei", "Nour", "Solène", "Maëlle", "Aurélien", "Rose", "Bastien", "Héloïse", "Idriss", "Océane"]
+    static let lastNames = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+                            "Laurent", "Lefèvre", "Michel", "García", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
+                            "Girard", "André", "Lefebvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martínez", "Le Goff",
+                            "Kerhervé", "Benali", "Diallo", "Nguyen", "Haddad", "Caron", "Chevalier", "Garnier", "Faure", "Rousseau"]
+    static let headlines: [String: [String]] = [
+        "tech": ["Développeuse web pour les associations", "Développeur full-stack engagé", "Data analyste pour l'ESS", "Experte accessibilité numérique", "Développeur mobile indépendant"],
+        "communication": ["Chargée de communication responsable", "Rédacteur et storyteller", "Attachée de presse pour l'ESS", "Community manager à impact"],
+        "marketing": ["Consultante marketing éthique", "Growth marketer pour start-ups à impact", "Spécialiste SEO et contenus"],
+        "csr": ["Consultante RSE et bilan carbone", "Accompagnement à la démarche RSE", "Analyste cycle de vie"],
+        "hr": ["Recruteuse pour structures de l'ESS", "Consultant RH et qualité de vie au travail", "Formatrice en management bienveillant"],
+        "administration": ["Assistante administrative indépendante", "Office manager à temps partagé"],
+        "design": ["Designer UX/UI", "Graphiste et illustratrice", "Directeur artistique freelance", "Designer de services publics"],
+        "finance": ["Contrôleuse de gestion à temps partagé", "Expert en levée de fonds associative"],
+        "legal": ["Juriste ESS et RGPD", "Conseil juridique pour associations"],
+        "other": ["Facilitatrice graphique", "Coach en transition professionnelle", "Traductrice FR-EN"],
+    ]
+    static let skillsByProfession: [String: [String]] = [
+        "tech": ["Développement web", "Développement mobile", "DevOps", "Data", "No-code", "WordPress", "Accessibilité numérique", "Swift", "Python"],
+        "communication": ["Rédaction", "Relations presse", "Community management", "Stratégie de communication", "Vidéo"],
+        "marketing": ["SEO", "Marketing digital", "Growth", "CRM", "Rédaction"],
+        "csr": ["Bilan carbone", "Stratégie RSE", "Analyse du cycle de vie", "Facilitation"],
+        "hr": ["Recrutement", "Formation", "Coaching", "Facilitation"],
+        "administration": ["Assistanat", "Gestion de projet", "Comptabilité"],
+        "design": ["UX design", "UI design", "Identité visuelle", "Illustration", "Motion design", "Figma"],
+        "finance": ["Contrôle de gestion", "Comptabilité", "Levée de fonds"],
+        "legal": ["Juridique ESS", "RGPD"],
+        "other": ["Facilitation", "Coaching", "Traduction", "Photographie"],
+    ]
+    static let bios = [
+        "Freelance depuis quelques années, j'accompagne des associations et des entreprises de l'ESS.",
+        "Après dix ans en agence, je me suis mise à mon compte pour travailler sur des projets qui ont du sens.",
+        "J'aime les projets collectifs et je cherche des binômes pour répondre à des missions plus ambitieuses.",
+        "Basé en région, je travaille surtout à distance et je viens aux déjeuners de l'antenne dès que je peux.",
+    ]
+
+    /// A small deterministic generator (SplitMix64): same seed, same community.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
+    }
+
+    func seed(members count: Int, applications: Int = 8) async throws -> Report {
+        var report = Report()
+        var random = Generator(state: 2026)
+        let charter = Charter()
+        charter.version = 1
+        charter.body = """
+        Nous sommes des freelances qui veulent que leur travail serve des causes sociales et environnementales.
+
+        Nous nous entraidons : personne ne reste isolé·e. Nous partageons nos contacts, nos doutes et nos réussites.
+
+        Nous pratiquons des prix justes, nous respectons nos engagements et nous traitons chacun·e avec bienveillance.
+        """
+        charter.publishedAt = now
+        try await charter.create(on: database)
+
+        var chapterIDs: [(UUID, [String])] = []
+        for definition in Self.chapters {
+            let chapter = Chapter()
+            chapter.name = definition.name
+            chapter.slug = Slug.make(definition.name)
+            chapter.region = definition.region
+            chapter.description = "L'antenne \(definition.name) réunit les freelances à impact du territoire : déjeuners, petits-déjeuners, journées coworking, afterworks et le repas mensuel."
+            chapter.contactEmail = "\(chapter.slug)@maillon.example"
+            chapter.status = .active
+            try await chapter.create(on: database)
+            chapterIDs.append((try chapter.requireID(), definition.cities))
+            report.chapters += 1
+        }
+
+        let admin = User(email: "admin@maillon.example", passwordHash: passwordHash, name: "Alix Admin", role: .admin, locale: .fr)
+        admin.emailVerifiedAt = now
+        try await admin.create(on: database)
+        try await accept(admin, charter)
+
+        // Members, in batches so tens of thousands stay quick.
+        let batch = 500
+        var index = 0
+        let chapterList = chapterIDs
+        while index < count {
+            let range = index..<min(count, index + batch)
+            let start = random
+            random = try await database.transaction { db in
+                var generator = start
+                for number in range {
+                    try await makeMember(number, &generator, chapters: chapterList, charter: charter, on: db)
+                }
+                return generator
+            }
+            index = range.upperBound
+        }
+        report.members = count
+
+        // Two ambassadors per chapter: its first two members (membre@ runs Paris, membre1@ Lyon, …).
+        for (offset, (chapterID, _)) in chapterIDs.enumerated() {
+            let emails = [offset, offset + chapterIDs.count].filter { $0 < count }.map { $0 == 0 ? "membre@maillon.example" : "membre\($0)@maillon.example" }
+            for user in try await User.query(on: database).filter(\.$email ~~ emails).all() {
+                let ambassadorship = Ambassadorship()
+                ambassadorship.$chapter.id = chapterID
+                ambassadorship.$user.id = try user.requireID()
+                try await ambassadorship.create(on: database)
+            }
+        }
+
+        for number in 0..<applications {
+            let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
+            let user = User(email: "candidat\(number + 1)@maillon.example", passwordHash: passwordHash, name: "\(first) \(last)", role: .applicant, locale: .fr)
+            user.emailVerifiedAt = now
+            try await user.create(on: database)
+            let (chapterID, cities) = random.pick(chapterIDs)
+            let profession = random.pick(Profession.all)
+            let candidate = MembershipApplication()
+            candidate.$user.id = try user.requireID()
+            candidate.$chapter.id = chapterID
+            candidate.headline = random.pick(Self.headlines[profession] ?? ["Freelance"])
+            candidate.city = random.pick(cities)
+            candidate.profession = profession
+            candidate.motivation = "Je suis freelance depuis peu et je me sens isolé·e. J'aimerais rencontrer d'autres indépendant·es engagé·es et répondre à des missions à plusieurs."
+            candidate.$charter.id = try charter.requireID()
+            candidate.status = number % 3 == 0 ? .inReview : .submitted
+            candidate.createdAt = now.addingTimeInterval(-Double(number) * 86400)
+            candidate.updatedAt = candidate.createdAt
+            try await candidate.create(on: database)
+            try await accept(user, charter)
+            try await Admission(application: nil, database: database, now: candidate.createdAt).recordOnly(candidate, to: .submitted, actor: user)
+            report.applications += 1
+        }
+        return report
+    }
+
+    private func accept(_ user: User, _ charter: Charter) async throws {
+        try await CharterController.recordAcceptance(user, charter, on: database, now: now)
+    }
+
+    private func makeMember(_ number: Int, _ random: inout Generator, chapters: [(UUID, [String])], charter: Charter, on db: any Database) async throws {
+        let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
+        let email = number == 0 ? "membre@maillon.example" : "membre\(number)@maillon.example"
+        let user = User(email: email, passwordHash: passwordHash, name: "\(first) \(last)", role: .member, locale: random.chance(85) ? .fr : .en)
+        user.emailVerifiedAt = now
+        try await user.create(on: db)
+        let userID = try user.requireID()
+        let (chapterID, cities) = chapters[number % chapters.count]
+        let profession = random.pick(Profession.all)
+        let profile = Profile()
+        profile.$user.id = userID
+        profile.$homeChapter.id = chapterID
+        profile.headline = random.pick(Self.headlines[profession] ?? ["Freelance"])
+        profile.bio = random.pick(Self.bios)
+        profile.city = random.pick(cities)
+        profile.profession = profession
+        profile.visibility = random.chance(5) ? .hidden : (random.chance(20) ? .public : .members)
+        profile.availability = random.pick(["now", "now", "from", "not"])
+        profile.availableFrom = profile.availability == "from" ? now.addingTimeInterval(Double(random.next() % 60 + 7) * 86400) : nil
+        profile.daysPerWeek = Int(random.next() % 5) + 1
+        profile.workMode = random.pick(["remote", "onsite", "both"])
+        profile.languages = random.chance(40) ? "fr,en" : "fr"
+        profile.yearsExperience = Int(random.next() % 25) + 1
+        let rate = 300 + Int(random.next() % 10) * 50
+        profile.dayRateMin = rate
+        profile.dayRateMax = rate + 150
+        profile.joinedAt = now.addingTimeInterval(-Double(random.next() % 900) * 86400)
+        profile.updatedAt = profile.joinedAt
+        profile.lastActiveAt = now.addingTimeInterval(-Double(random.next() % 120) * 86400)
+        try await profile.create(on: db)
+        let pool = Self.skillsByProfession[profession] ?? []
+        let skills = Taxonomy.normaliseSkills((0..<3).map { _ in random.pick(pool) }.joined(separator: ","))
+        for skill in skills {
+            let row = ProfileSkill()
+            row.$user.id = userID
+            row.slug = skill.slug
+            row.label = skill.label
+            try await row.create(on: db)
+        }
+        for cause in Set((0..<2).map { _ in random.pick(Taxonomy.causes) }) {
+            let row = ProfileCause()
+            row.$user.id = userID
+            row.cause = cause
+            try await row.create(on: db)
+        }
+        try await CharterController.recordAcceptance(user, charter, on: db, now: now)
+        let body = ([user.name, profile.headline, profile.bio, profile.city] + skills.map(\.label)).joined(separator: " ")
+        try await DirectoryIndexes.forDatabase(db as! any SQLDatabase).store(userID: userID, body: Taxonomy.fold(body), on: db as! any SQLDatabase)
+    }
+}
+
+/// `maillon seed --demo` (about 200 members) or `maillon seed --members N` (a large community for benchmarks).
+struct SeedCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "demo", help: "The demo community: chapters, ambassadors, about 200 members, pending applications")
+        var demo: Bool
+        @Option(name: "members", help: "How many members to generate (deterministic)")
+        var members: Int?
+    }
+
+    var help: String { "Fill an empty database with the demo community" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard signature.demo || signature.members != nil else {
+            context.console.print("Say --demo, or --members N.")
+            return
+        }
+        let count = signature.members ?? 200
+        guard count > 0, count <= 200_000 else { throw SeedError.badCount }
+        try await DatabaseSetup.prepare(app)
+        try await app.autoMigrate()
+        guard try await User.query(on: app.db).count() == 0 else { throw SeedError.notEmpty }
+        let password = Secret.generate().prefix(16)
+        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(String(password))
+        let report = try await DemoCommunity(database: app.db, now: app.maillon.time.now(), passwordHash: hash).seed(members: count)
+        context.console.print("""
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.applications) pending applications.
+        Every demo account's password: \(password)
+          admin:       admin@maillon.example
+          ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…
+          member:      membre42@maillon.example
+          applicant:   candidat1@maillon.example
+        """)
+    }
+
+    enum SeedError: Error, CustomStringConvertible {
+        case notEmpty, badCount
+        var description: String {
+            switch self {
+            case .notEmpty: "The database already has accounts: seed fills an empty database only."
+            case .badCount: "--members takes a number from 1 to 200000."
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Demo community")
+struct SeedTests {
+    @Test("The demo community has chapters with ambassadors, members in the directory, and pending applications; it is deterministic")
+    func demo() async throws {
+        var names: [[String]] = []
+        for _ in 0..<2 {
+            try await withMaillon { ctx in
+                let hash = try await ctx.app.password.async(on: ctx.app.threadPool, hopTo: ctx.app.eventLoopGroup.next()).hash("demo demo demo")
+                let report = try await DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: hash).seed(members: 60)
+                #expect(report.chapters == DemoCommunity.chapters.count)
+                #expect(report.members == 60)
+                #expect(try await Ambassadorship.query(on: ctx.db).count() == 2 * DemoCommunity.chapters.count)
+                #expect(try await MembershipApplication.query(on: ctx.db).filter(\.$status ~~ [.submitted, .inReview]).count() == report.applications)
+                let lyon = try #require(try await Chapter.query(on: ctx.db).filter(\.$slug == "lyon").first())
+                let lyonAmbassador = try #require(try await User.query(on: ctx.db).filter(\.$email == "membre1@maillon.example").first())
+                #expect(try await Ambassadorship.query(on: ctx.db).filter(\.$user.$id == lyonAmbassador.requireID()).first()?.$chapter.id == lyon.id)
+                var query = DirectoryQuery()
+                query.text = "developp"
+                let result = try await query.run(on: ctx.db)
+                #expect(result.total > 0)
+                names.append(try await User.query(on: ctx.db).sort(\.$email).all(\.$name))
+
+                let browser = ctx.browser()
+                try await signIn(browser, email: "membre@maillon.example", password: "demo demo demo")
+                #expect(try await browser.get("/directory").status == .ok)
+                #expect(try await browser.get("/review").status == .ok, "membre@ runs Paris")
+            }
+        }
+        #expect(names[0] == names[1], "the same size gives the same community")
+    }
+}
