@@ -80,6 +80,7 @@ public enum MaillonEntry {
         app.asyncCommands.use(CleanupCommand(), as: "cleanup")
         app.asyncCommands.use(WorkerCommand(), as: "worker")
         app.asyncCommands.use(SeedCommand(), as: "seed")
+        app.asyncCommands.use(PurgeApplicationsCommand(), as: "purge-applications")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

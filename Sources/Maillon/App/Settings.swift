@@ -27,6 +27,7 @@ public struct Settings: Sendable {
     public var trustProxyHeaders: Bool
     public var bcryptCost: Int
     public var jobWorkers: Int
+    public var declinedRetentionDays: Int
     public var smtp: SMTPSettings?
 
     public struct SMTPSettings: Sendable, Equatable {
@@ -122,6 +123,7 @@ public struct Settings: Sendable {
             trustProxyHeaders: value("TRUST_PROXY_HEADERS").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false,
             bcryptCost: bcryptCost,
             jobWorkers: jobWorkers,
+            declinedRetentionDays: try number("DECLINED_RETENTION_DAYS", 180),
             smtp: smtp
         )
     }

@@ -83,4 +83,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ReviewController())
     try app.register(collection: ProfileController())
     try app.register(collection: DirectoryController())
+    try app.register(collection: PrivacyController())
 }

@@ -37,6 +37,9 @@ public enum SiteURL {
     public static let myApplication = "/application"
     public static let review = "/review"
     public static let directory = "/directory"
+    public static let privacy = "/privacy"
+    public static let accountExport = "/account/export"
+    public static let accountDelete = "/account/delete"
     public static let myProfile = "/profile"
     public static let members = "/members"
 

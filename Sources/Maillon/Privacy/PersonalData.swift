@@ -1,0 +1,160 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// One feature's part of "download all my data". Features add theirs to `PersonalData.sections`.
+protocol PersonalDataSection: Sendable {
+    var name: String { get }
+    /// JSON-compatible values (dictionaries, arrays, strings, numbers, booleans).
+    func export(userID: UUID, on db: any Database) async throws -> Any
+}
+
+enum PersonalData {
+    static let sections: [any PersonalDataSection] = [
+        AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
+    ]
+
+    static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }
+
+    static func export(userID: UUID, on db: any Database) async throws -> Data {
+        var document: [String: Any] = ["exported_at": stamp(Date())]
+        for section in sections { document[section.name] = try await section.export(userID: userID, on: db) }
+        return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// Erases a person: their rows go (cascading), while what others rely on stays, unsigned:
+    /// decisions they took, members they welcomed, charter versions they published.
+    static func erase(userID: UUID, on db: any Database) async throws {
+        try await DirectoryIndexes.forDatabase(db as! any SQLDatabase).remove(userID: userID, on: db as! any SQLDatabase)
+        try await ApplicationEvent.query(on: db).filter(\.$actor.$id == userID).set(\.$actor.$id, to: nil).update()
+        try await Welcome.query(on: db).filter(\.$welcomedBy.$id == userID).set(\.$welcomedBy.$id, to: nil).update()
+        try await Charter.query(on: db).filter(\.$publishedBy.$id == userID).set(\.$publishedBy.$id, to: nil).update()
+        // Pending two-step sign-ins reference the person too.
+        try await UserSession.query(on: db).filter(\.$pendingUserID == userID).delete()
+        // Jobs about them (mail to them, their digest), sent or not, carry their address or id.
+        if let user = try await User.find(userID, on: db) {
+            let sql = db as! any SQLDatabase
+            for needle in [user.email, userID.uuidString, userID.uuidString.lowercased()] {
+                let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                try await sql.raw("DELETE FROM jobs WHERE status <> 'running' AND (payload LIKE \(bind: pattern) ESCAPE '\\' OR unique_key LIKE \(bind: pattern) ESCAPE '\\')").run()
+            }
+        }
+        try await User.query(on: db).filter(\.$id == userID).delete()
+    }
+}
+
+struct AccountSection: PersonalDataSection {
+    let name = "account"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        guard let user = try await User.find(userID, on: db) else { return NSNull() }
+        return ["email": user.email, "name": user.name, "role": user.role.rawValue, "language": user.locale?.rawValue ?? NSNull(),
+                "email_verified_at": PersonalData.stamp(user.emailVerifiedAt), "two_step_enabled": user.hasTwoStep,
+                "created_at": PersonalData.stamp(user.createdAt)] as [String: Any]
+    }
+}
+
+struct SessionsSection: PersonalDataSection {
+    let name = "sessions"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        try await UserSession.query(on: db).filter(\.$user.$id == userID).all().map {
+            ["created_at": PersonalData.stamp($0.createdAt), "last_seen_at": PersonalData.stamp($0.lastSeenAt),
+             "user_agent": $0.userAgent ?? NSNull(), "ip_address": $0.ipAddress ?? NSNull()] as [String: Any]
+        }
+    }
+}
+
+struct ProfileSection: PersonalDataSection {
+    let name = "profile"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        guard let profile = try await Profile.query(on: db).filter(\.$user.$id == userID).first() else { return NSNull() }
+        let skills = try await ProfileSkill.query(on: db).filter(\.$user.$id == userID).all(\.$label)
+        let causes = try await ProfileCause.query(on: db).filter(\.$user.$id == userID).all(\.$cause)
+        return ["headline": profile.headline, "bio": profile.bio, "city": profile.city, "profession": profile.profession,
+                "home_chapter_id": profile.$homeChapter.id?.uuidString ?? NSNull(), "visibility": profile.visibility.rawValue,
+                "availability": profile.availability, "available_from": PersonalData.stamp(profile.availableFrom),
+                "days_per_week": profile.daysPerWeek ?? NSNull(), "work_mode": profile.workMode, "languages": profile.languages,
+                "years_experience": profile.yearsExperience ?? NSNull(), "day_rate_min": profile.dayRateMin ?? NSNull(),
+                "day_rate_max": profile.dayRateMax ?? NSNull(), "website": profile.website ?? NSNull(), "linkedin": profile.linkedin ?? NSNull(),
+                "joined_at": PersonalData.stamp(profile.joinedAt), "skills": skills, "causes": causes] as [String: Any]
+    }
+}
+
+struct ApplicationsSection: PersonalDataSection {
+    let name = "applications"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        var items: [[String: Any]] = []
+        for candidate in try await MembershipApplication.query(on: db).filter(\.$user.$id == userID).all() {
+            let history = try await ApplicationEvent.query(on: db).filter(\.$application.$id == candidate.requireID()).sort(\.$createdAt).all().map {
+                ["status": $0.toStatus.rawValue, "at": PersonalData.stamp($0.createdAt), "message": $0.message ?? NSNull()] as [String: Any]
+            }
+            items.append(["chapter_id": candidate.$chapter.id.uuidString, "headline": candidate.headline, "city": candidate.city,
+                          "profession": candidate.profession, "motivation": candidate.motivation, "status": candidate.status.rawValue,
+                          "decision_message": candidate.decisionMessage ?? NSNull(), "created_at": PersonalData.stamp(candidate.createdAt),
+                          "history": history])
+        }
+        return items
+    }
+}
+
+struct ChaptersSection: PersonalDataSection {
+    let name = "chapters"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        let follows = try await ChapterFollow.query(on: db).filter(\.$user.$id == userID).with(\.$chapter).all().map(\.chapter.name)
+        let runs = try await Ambassadorship.query(on: db).filter(\.$user.$id == userID).with(\.$chapter).all().map(\.chapter.name)
+        let welcomes = try await Welcome.query(on: db).filter(\.$newcomer.$id == userID).all().map {
+            ["welcomed_at": PersonalData.stamp($0.welcomedAt), "note": $0.note ?? NSNull()] as [String: Any]
+        }
+        return ["follows": follows, "ambassador_of": runs, "welcomed": welcomes] as [String: Any]
+    }
+}
+
+struct CharterSection: PersonalDataSection {
+    let name = "charter_acceptances"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        try await CharterAcceptance.query(on: db).filter(\.$user.$id == userID).with(\.$charter).all().map {
+            ["version": $0.charter.version, "accepted_at": PersonalData.stamp($0.acceptedAt)] as [String: Any]
+        }
+    }
+}
+
+struct NotificationsSection: PersonalDataSection {
+    let name = "notifications"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        let items = try await AppNotification.query(on: db).filter(\.$user.$id == userID).sort(\.$createdAt).all().map {
+            ["kind": $0.kind, "text_key": $0.textKey, "arguments": $0.argumentList, "created_at": PersonalData.stamp($0.createdAt),
+             "read_at": PersonalData.stamp($0.readAt)] as [String: Any]
+        }
+        let preferences = try await NotificationPreference.query(on: db).filter(\.$user.$id == userID).all().map {
+            ["kind": $0.kind, "channel": $0.channel.rawValue]
+        }
+        return ["items": items, "preferences": preferences] as [String: Any]
+    }
+}
+
+/// Declined applications are kept for a while (to answer questions), then purged.
+enum ApplicationRetention {
+    static func purgeDeclined(olderThan days: Int, on db: any Database, now: Date) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-Double(days) * 86400)
+        let old = MembershipApplication.query(on: db).filter(\.$status == .declined).filter(\.$decidedAt < cutoff)
+        let count = try await old.count()
+        try await old.delete()
+        return count
+    }
+}
+
+/// `maillon purge-applications [--days N]`: deletes declined applications decided more than N days ago.
+struct PurgeApplicationsCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "days", help: "Keep declined applications this many days (default: DECLINED_RETENTION_DAYS, else 180)")
+        var days: Int?
+    }
+    var help: String { "Delete declined applications past their retention period" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let days = signature.days ?? app.maillon.settings.declinedRetentionDays
+        let count = try await ApplicationRetention.purgeDeclined(olderThan: days, on: app.db, now: app.maillon.time.now())
+        context.console.print("Purged \(count) declined applications older than \(days) days.")
+    }
+}
