@@ -44,7 +44,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.middleware.use(SecurityHeadersMiddleware(isHTTPS: settings.isHTTPS))
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
-    app.middleware.use(BodyLimitMiddleware(maxBytes: settings.maxBodySize.value))
+    app.middleware.use(BodyLimitMiddleware(maxBytes: settings.maxBodySize.value, larger: [SiteURL.myPhoto: PhotoController.uploadLimit]))
     app.middleware.use(SessionMiddleware())
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(CharterGateMiddleware())
@@ -84,4 +84,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ProfileController())
     try app.register(collection: DirectoryController())
     try app.register(collection: PrivacyController())
+    try app.register(collection: PhotoController())
 }

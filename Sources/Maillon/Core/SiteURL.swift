@@ -41,6 +41,7 @@ public enum SiteURL {
     public static let accountExport = "/account/export"
     public static let accountDelete = "/account/delete"
     public static let myProfile = "/profile"
+    public static let myPhoto = "/profile/photo"
     public static let members = "/members"
 
     public static func member(_ id: UUID) -> String { "\(members)/\(id.uuidString)" }

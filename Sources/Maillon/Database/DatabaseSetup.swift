@@ -31,5 +31,6 @@ enum DatabaseSetup {
         migrations.add(Migrations002.CreateJobsAndNotifications())
         migrations.add(Migrations003.CreateMembership())
         migrations.add(Migrations004.CreateDirectory())
+        migrations.add(Migrations005.CreateProfilePhotos())
     }
 }

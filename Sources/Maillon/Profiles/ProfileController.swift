@@ -14,6 +14,7 @@ struct ProfileController: RouteCollection {
         let intro: String
         let forms: [FormModel]
         let viewURL: String
+        let photoURL: String?
     }
 
     private func owner(_ req: Request) async throws -> (User, Profile) {
@@ -80,8 +81,10 @@ struct ProfileController: RouteCollection {
         ] + Taxonomy.languages.map { checkbox("language_\($0)", t("profile.speaks", t("language_name.\($0)"))) }
           + Taxonomy.causes.map { checkbox("cause_\($0)", t("cause.\($0)")) },
           errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+        let me = req.currentUser?.id ?? UUID()
+        let hasPhoto = try await ProfilePhoto.query(on: req.db).filter(\.$user.$id == me).count() > 0
         return EditPage(heading: t("profile.edit_heading"), intro: t("profile.edit_intro"), forms: [essentials],
-                        viewURL: SiteURL.member(req.currentUser?.id ?? UUID()))
+                        viewURL: SiteURL.member(me), photoURL: hasPhoto ? SiteURL.member(me) + "/photo" : nil)
     }
 
     @Sendable func edit(req: Request) async throws -> Response {
@@ -136,6 +139,7 @@ struct ProfileController: RouteCollection {
         let causes: [String]
         let links: [Link]
         let isSelf: Bool
+        let photoURL: String?
 
         struct Fact: Encodable, Sendable {
             let label: String
@@ -187,7 +191,8 @@ struct ProfileController: RouteCollection {
         if let linkedin = profile.linkedin { links.append(.init(label: "LinkedIn", url: linkedin)) }
         return try await req.renderPage("profile", title: profile.user.name, ShowPage(
             heading: profile.user.name, headline: profile.headline, facts: facts,
-            bio: profile.bio.components(separatedBy: "\n").filter { !$0.isEmpty }, skills: skills, causes: causes, links: links, isSelf: isSelf))
+            bio: profile.bio.components(separatedBy: "\n").filter { !$0.isEmpty }, skills: skills, causes: causes, links: links, isSelf: isSelf,
+            photoURL: profile.photoPath == nil ? nil : SiteURL.member(id) + "/photo?v=" + (profile.photoPath ?? "")))
     }
 }
 

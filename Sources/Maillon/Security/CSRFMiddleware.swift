@@ -13,7 +13,11 @@ struct CSRFMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         }
         guard let expected = request.sessionContext.record?.csrfToken else { throw PageError.csrf }
-        let sent = try await request.formValues()[Self.fieldName] ?? request.headers.first(name: "X-CSRF-Token")
+        var sent = try await request.formValues()[Self.fieldName] ?? request.headers.first(name: "X-CSRF-Token")
+        if sent == nil, request.headers.contentType == .formData {
+            // A form with a file: read the one field, not the whole form as text.
+            sent = try? request.content.get(String.self, at: Self.fieldName)
+        }
         guard let sent, Secret.matches(sent, expected) else { throw PageError.csrf }
         return try await next.respond(to: request)
     }
@@ -26,7 +30,8 @@ extension Request {
     /// repeated keys) reads as an empty form, so handlers answer with validation errors, never a 500.
     func formValues() async throws -> [String: String] {
         if let cached = storage[FormValuesKey.self] { return cached }
-        _ = try await body.collect(max: maillon.settings.maxBodySize.value).get()
+        let limit = url.path == SiteURL.myPhoto ? PhotoController.uploadLimit : maillon.settings.maxBodySize.value
+        _ = try await body.collect(max: limit).get()
         let values: [String: String]
         if let type = headers.contentType, type == .urlEncodedForm || type == .formData {
             values = (try? content.decode([String: String].self)) ?? [:]

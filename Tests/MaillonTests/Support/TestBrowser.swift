@@ -48,6 +48,21 @@ final class TestBrowser: @unchecked Sendable {
         return try await send(.POST, path, headers: [("Content-Type", "application/x-www-form-urlencoded")] + extra, body: ByteBuffer(string: body))
     }
 
+    /// Posts a multipart form with one file, the CSRF token included.
+    @discardableResult
+    func upload(_ path: String, field: String, filename: String, contentType: String, bytes: [UInt8], csrf: Bool = true) async throws -> TestingHTTPResponse {
+        if csrfToken == nil { try await get("/") }
+        let boundary = "maillon-test-boundary"
+        var body = ByteBuffer()
+        if csrf, let token = csrfToken {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return try await send(.POST, path, headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)"), ("Content-Length", String(body.readableBytes))], body: body)
+    }
+
     func send(_ method: HTTPMethod, _ path: String, headers extra: [(String, String)], body: ByteBuffer?) async throws -> TestingHTTPResponse {
         var headers = HTTPHeaders()
         headers.add(name: .xForwardedFor, value: ip)
