@@ -47,6 +47,15 @@ struct AccountMail {
         }
     }
 
+    /// An imported member: welcome, and a link (valid a week) to choose a password.
+    func invitation(_ user: User, token: String) async throws {
+        try await send(user) { t in
+            MailContent(subject: subject(t, "mail.invitation.subject"), greeting: t("mail.greeting", user.name),
+                        paragraphs: [t("mail.invitation.body", request.maillon.settings.communityName)],
+                        action: .init(label: t("mail.invitation.action"), url: link(SiteURL.resetPassword, token: token)))
+        }
+    }
+
     func passwordChanged(_ user: User) async throws {
         try await send(user) { t in
             MailContent(subject: subject(t, "mail.password_changed.subject"), greeting: t("mail.greeting", user.name),

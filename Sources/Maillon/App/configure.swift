@@ -85,4 +85,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: DirectoryController())
     try app.register(collection: PrivacyController())
     try app.register(collection: PhotoController())
+    try app.register(collection: AdminImportController())
 }

@@ -24,6 +24,7 @@ public enum SiteURL {
     public static let language = "/language"
     public static let adminUsers = "/admin/users"
     public static let adminJobs = "/admin/jobs"
+    public static let adminImport = "/admin/import"
     public static let adminMail = "/admin/mail"
     public static let notifications = "/notifications"
     public static let notificationsReadAll = "/notifications/read-all"

@@ -30,7 +30,7 @@ public enum Taxonomy {
     public static func normaliseSkills(_ raw: String, limit: Int = 30) -> [(slug: String, label: String)] {
         var seen = Set<String>()
         var skills: [(String, String)] = []
-        for piece in raw.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "\n" }) {
+        for piece in raw.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" || $0 == "\n" }) {
             let label = piece.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             let slug = skillSlug(label)
             guard !slug.isEmpty, label.count <= 60, seen.insert(slug).inserted else { continue }
