@@ -42,6 +42,13 @@ class Server:
             JOB_WORKERS="2",
         )
         self.env.pop("DATABASE_URL", None)
+        # A small demo community: chapters with ambassadors, members, the charter.
+        seeded = subprocess.run([str(BINARY), "seed", "--members", "30"], cwd=ROOT, env=dict(self.env, LOG_LEVEL="error"),
+                                capture_output=True, text=True, timeout=300)
+        match = re.search(r"password: (\S+)", seeded.stdout)
+        if seeded.returncode != 0 or not match:
+            raise RuntimeError("seeding failed: " + seeded.stdout + seeded.stderr)
+        self.demo_password = match.group(1)
         self.log = open(workdir / "server.log", "w")
         self.process = subprocess.Popen([str(BINARY), "serve"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
