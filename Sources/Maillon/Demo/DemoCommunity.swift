@@ -247,7 +247,11 @@ struct SeedCommand: AsyncCommand {
         guard count > 0, count <= 200_000 else { throw SeedError.badCount }
         try await DatabaseSetup.prepare(app)
         try await app.autoMigrate()
-        guard try await User.query(on: app.db).count() == 0 else { throw SeedError.notEmpty }
+        // Run again (as in `seed --demo && serve`), it leaves a database with accounts alone.
+        guard try await User.query(on: app.db).count() == 0 else {
+            context.console.print("The database already has accounts: nothing seeded.")
+            return
+        }
         let password = Secret.generate().prefix(16)
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(String(password))
         let report = try await DemoCommunity(database: app.db, now: app.maillon.time.now(), passwordHash: hash).seed(members: count)
@@ -262,12 +266,7 @@ struct SeedCommand: AsyncCommand {
     }
 
     enum SeedError: Error, CustomStringConvertible {
-        case notEmpty, badCount
-        var description: String {
-            switch self {
-            case .notEmpty: "The database already has accounts: seed fills an empty database only."
-            case .badCount: "--members takes a number from 1 to 200000."
-            }
-        }
+        case badCount
+        var description: String { "--members takes a number from 1 to 200000." }
     }
 }

@@ -92,19 +92,8 @@ struct MemberImport: Sendable {
             let user = User(email: row.email, passwordHash: passwordHash, name: row.name, role: .member)
             user.emailVerifiedAt = now
             try await user.create(on: db)
-            let profile = Profile()
-            profile.$user.id = try user.requireID()
-            profile.$homeChapter.id = try chapter.requireID()
-            profile.headline = row.headline
-            profile.bio = ""
-            profile.city = row.city.isEmpty ? chapter.name : row.city
-            profile.profession = row.profession
-            profile.visibility = .members
-            profile.availability = "now"
-            profile.workMode = "both"
-            profile.languages = "fr"
-            profile.joinedAt = now
-            profile.updatedAt = now
+            let profile = Profile.newMember(userID: try user.requireID(), chapterID: try chapter.requireID(), headline: row.headline,
+                                            city: row.city.isEmpty ? chapter.name : row.city, profession: row.profession, now: now)
             try await profile.create(on: db)
             for skill in Taxonomy.normaliseSkills(row.skills) {
                 let record = ProfileSkill()

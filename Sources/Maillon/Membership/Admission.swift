@@ -63,19 +63,8 @@ struct Admission {
         // A privilege change: their sessions end; they sign in again as a member.
         try await UserSession.query(on: database).filter(\.$user.$id == applicant.requireID()).delete()
         if try await Profile.query(on: database).filter(\.$user.$id == applicant.requireID()).count() == 0 {
-            let profile = Profile()
-            profile.$user.id = try applicant.requireID()
-            profile.$homeChapter.id = candidate.$chapter.id
-            profile.headline = candidate.headline
-            profile.bio = ""
-            profile.city = candidate.city
-            profile.profession = candidate.profession
-            profile.visibility = .members
-            profile.availability = "now"
-            profile.workMode = "both"
-            profile.languages = "fr"
-            profile.joinedAt = now
-            profile.updatedAt = now
+            let profile = Profile.newMember(userID: try applicant.requireID(), chapterID: candidate.$chapter.id, headline: candidate.headline,
+                                            city: candidate.city, profession: candidate.profession, now: now)
             try await profile.create(on: database)
             try await DirectoryIndexes.reindex(userID: applicant.requireID(), on: database)
         }

@@ -110,3 +110,23 @@ public final class Profile: Model, @unchecked Sendable {
 
     public init() {}
 }
+
+extension Profile {
+    /// A new member's first profile: the essentials they gave, everything else at its default.
+    static func newMember(userID: UUID, chapterID: UUID?, headline: String, city: String, profession: String, now: Date) -> Profile {
+        let profile = Profile()
+        profile.$user.id = userID
+        profile.$homeChapter.id = chapterID
+        profile.headline = headline
+        profile.bio = ""
+        profile.city = city
+        profile.profession = profession
+        profile.visibility = .members
+        profile.availability = "now"
+        profile.workMode = "both"
+        profile.languages = "fr"
+        profile.joinedAt = now
+        profile.updatedAt = now
+        return profile
+    }
+}
