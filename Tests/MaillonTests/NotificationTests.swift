@@ -144,4 +144,21 @@ struct NotificationTests {
             #expect(try await notifications(ctx, for: user, kind: "new_sign_in").allSatisfy { $0.digestedAt != nil || !$0.inDigest })
         }
     }
+
+    @Test("A member's digest lists the newcomers of their own chapter")
+    func digestNewcomersOfMyChapter() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let paris = try await makeChapter(ctx, "Paris")
+            let reader = try await makeMember(ctx, "Lectrice", email: "reader@example.org", chapter: lyon, headline: "Juriste")
+            try await makeMember(ctx, "Nouvelle Lyonnaise", email: "ly@example.org", chapter: lyon, headline: "Graphiste")
+            try await makeMember(ctx, "Nouveau Parisien", email: "pa@example.org", chapter: paris, headline: "Développeur")
+            try await SendDigestJob(userID: reader.requireID(), weekStart: ctx.time.now()).run(
+                JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            await ctx.runJobs()
+            let digest = try #require(ctx.mailer.messages(to: "reader@example.org").first)
+            #expect(digest.text.contains("Nouvelle Lyonnaise — Graphiste"))
+            #expect(!digest.text.contains("Nouveau Parisien"))
+        }
+    }
 }

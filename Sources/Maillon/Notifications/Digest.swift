@@ -10,15 +10,25 @@ protocol DigestSection: Sendable {
     func lines(for user: User, since: Date, context: JobContext, t: Translator) async throws -> [String]
 }
 
-/// New members of the community this week (of the person's chapter, once chapters exist).
+/// New members of the week: of the person's home chapter when they have one, else of the community.
 struct NewMembersSection: DigestSection {
     let titleKey = "digest.new_members"
 
     func lines(for user: User, since: Date, context: JobContext, t: Translator) async throws -> [String] {
-        try await User.query(on: context.db)
+        let userID = try user.requireID()
+        if let chapterID = try await Profile.query(on: context.db).filter(\.$user.$id == userID).first()?.$homeChapter.id {
+            return try await Profile.query(on: context.db)
+                .filter(\.$homeChapter.$id == chapterID)
+                .filter(\.$joinedAt >= since)
+                .filter(\.$user.$id != userID)
+                .filter(\.$visibility != .hidden)
+                .sort(\.$joinedAt, .descending).limit(20).with(\.$user).all()
+                .map { "\($0.user.name) — \($0.headline)" }
+        }
+        return try await User.query(on: context.db)
             .filter(\.$role == .member)
             .filter(\.$createdAt >= since)
-            .filter(\.$id != user.requireID())
+            .filter(\.$id != userID)
             .sort(\.$createdAt, .descending)
             .limit(20)
             .all()
