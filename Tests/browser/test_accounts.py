@@ -4,7 +4,7 @@ import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "une phrase de passe solide"
@@ -19,10 +19,15 @@ def fill(driver, form_id, **values):
 
 
 def click_and_wait(driver, element):
-    """Clicks and waits until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Clicks and waits until the next page has replaced this one and finished loading.
+    A marker set on the old page tells them apart; errors while the page swaps are retried."""
+    driver.execute_script("window.__maillonOldPage = true")
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+    def next_page_loaded(d):
+        return d.execute_script("return window.__maillonOldPage === undefined && document.readyState === 'complete'")
+
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(next_page_loaded)
 
 
 def submit(driver, form_id):
