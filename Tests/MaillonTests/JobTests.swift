@@ -136,20 +136,22 @@ struct JobTests {
 
     @Test("The claim is locked the way the database needs: SKIP LOCKED on PostgreSQL, one statement on SQLite")
     func claimLocking() async throws {
-        try await withMaillon { ctx in
-            registerTestJobs(ctx.app)
+        // Two instances, so the transaction and the other worker use different connection pools.
+        try await withTwoInstances { first, second in
+            registerTestJobs(first.app)
+            registerTestJobs(second.app)
             let tag = UUID().uuidString
-            try await JobQueue(database: ctx.db, now: ctx.time.now()).enqueue(FlakyJob(tag: tag, failures: 0))
-            let sql = ctx.db as! any SQLDatabase
+            try await JobQueue(database: first.db, now: first.time.now()).enqueue(FlakyJob(tag: tag, failures: 0))
+            let sql = first.db as! any SQLDatabase
             guard sql.dialect.name == "postgresql" else { return }
             // A transaction holding the row: another worker must pass over it, not wait or take it.
-            try await ctx.db.transaction { db in
+            try await first.db.transaction { db in
                 let held = try await (db as! any SQLDatabase).raw("SELECT id FROM jobs FOR UPDATE").all()
                 #expect(held.count == 1)
-                let other = try await JobQueue(database: ctx.app.db, now: ctx.time.now()).claim(worker: "other")
+                let other = try await JobQueue(database: second.db, now: second.time.now()).claim(worker: "other")
                 #expect(other == nil)
             }
-            let after = try await JobQueue(database: ctx.db, now: ctx.time.now()).claim(worker: "after")
+            let after = try await JobQueue(database: second.db, now: second.time.now()).claim(worker: "after")
             #expect(after != nil)
         }
     }
