@@ -100,18 +100,12 @@ struct AccountController: RouteCollection {
                                  status: failed == nil ? .ok : .unprocessableEntity)
     }
 
-    private func accountOwner(_ req: Request) throws -> User {
-        let user = try req.requireUser()
-        try req.authorize(.manageAccount(owner: user.requireID()))
-        return user
-    }
-
     @Sendable func show(req: Request) async throws -> Response {
-        try await render(req, try accountOwner(req))
+        try await render(req, try req.requireAccountOwner())
     }
 
     @Sendable func updateProfile(req: Request) async throws -> Response {
-        let user = try accountOwner(req)
+        let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         let name = (values["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = FormErrors()
@@ -127,7 +121,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func changeEmail(req: Request) async throws -> Response {
-        let user = try accountOwner(req)
+        let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         let email = EmailAddress.normalise(values["email"] ?? "")
         var errors = FormErrors()
@@ -151,7 +145,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func changePassword(req: Request) async throws -> Response {
-        let user = try accountOwner(req)
+        let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         var errors = FormErrors()
         if try await !req.password.async.verify(values["current_password"] ?? " ", created: user.passwordHash) {
@@ -174,7 +168,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func resendVerification(req: Request) async throws -> Response {
-        let user = try accountOwner(req)
+        let user = try req.requireAccountOwner()
         if !user.isEmailVerified {
             let throttle = Throttle(database: req.db, now: req.now)
             if try await throttle.attempt(Throttle.accountKey("verify", email: user.email), req.maillon.throttling.resetPerAccount) {
@@ -189,7 +183,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func signOutOthers(req: Request) async throws -> Response {
-        _ = try accountOwner(req)
+        _ = try req.requireAccountOwner()
         try await SessionStore(request: req).signOutEverywhereElse()
         try await req.flash(.success, "flash.signed_out_others")
         return req.redirect(to: SiteURL.account, redirectType: .normal)

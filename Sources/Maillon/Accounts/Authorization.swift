@@ -61,6 +61,13 @@ extension Request {
         return user
     }
 
+    /// The signed-in person, allowed to manage their own account (sign in first otherwise).
+    func requireAccountOwner() throws -> User {
+        let user = try requireUser()
+        try authorize(.manageAccount(owner: user.requireID()))
+        return user
+    }
+
     /// Every handler that acts calls this first: anonymous → sign in, not allowed → 403 page.
     func authorize(_ permission: Permission) throws {
         guard let principal else { throw Abort(.unauthorized) }

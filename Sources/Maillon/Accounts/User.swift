@@ -40,6 +40,8 @@ public final class User: Model, @unchecked Sendable {
     }
 
     public var isEmailVerified: Bool { emailVerifiedAt != nil }
+    /// Admitted to the community (admins are members too).
+    public var isMember: Bool { role == .member || role == .admin }
     public var hasTwoStep: Bool { totpEnabledAt != nil && totpSecret != nil }
 }
 

@@ -174,7 +174,7 @@ struct AdminChaptersController: RouteCollection {
         let chapter = try await find(req)
         let values = try await req.formValues()
         let email = EmailAddress.normalise(values["email"] ?? "")
-        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), user.role == .member || user.role == .admin else {
+        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(), user.isMember else {
             return try await req.renderPage("admin-chapter", title: chapter.name,
                                             page(req, chapter: chapter, values: Self.values(of: chapter), appointError: "chapter.appoint_not_member"), status: .unprocessableEntity)
         }

@@ -75,7 +75,7 @@ struct ChaptersController: RouteCollection {
         let headlines = try await Profile.query(on: req.db).filter(\.$user.$id ~~ ambassadors.compactMap(\.id)).all()
         let headline = Dictionary(headlines.map { ($0.$user.id, $0.headline) }, uniquingKeysWith: { a, _ in a })
         let memberCount = try await Profile.query(on: req.db).filter(\.$homeChapter.$id == chapterID).filter(\.$visibility != .hidden).count()
-        let isMember = req.currentUser.map { $0.role == .member || $0.role == .admin } ?? false
+        let isMember = req.currentUser.map { $0.isMember } ?? false
         // Newcomers are people: only members see who they are.
         var newcomers: [ShowPage.Person] = []
         if isMember {
@@ -101,7 +101,7 @@ struct ChaptersController: RouteCollection {
 
     @Sendable func follow(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        guard user.role == .member || user.role == .admin else { throw PageError.forbidden }
+        guard user.isMember else { throw PageError.forbidden }
         let chapter = try await Self.find(req)
         let existing = try await ChapterFollow.query(on: req.db).filter(\.$chapter.$id == chapter.requireID()).filter(\.$user.$id == user.requireID()).first()
         if let existing {

@@ -72,7 +72,7 @@ struct DirectoryController: RouteCollection {
 
     @Sendable func search(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        guard user.role == .member || user.role == .admin else { throw PageError.forbidden }
+        guard user.isMember else { throw PageError.forbidden }
         let query = Self.parse(req)
         let result = try await query.run(on: req.db)
         let t = req.t

@@ -49,7 +49,7 @@ struct Outbox {
         let community = application.maillon.settings.communityName
         let t = Translator(catalogue: application.maillon.catalogue, locale: locale)
         var text = [content.greeting] + content.paragraphs
-        if let action = content.action { text.append("\(action.label) :\n\(action.url)".replacingOccurrences(of: " :", with: locale == .fr ? " :" : ":")) }
+        if let action = content.action { text.append("\(action.label)\(locale == .fr ? " :" : ":")\n\(action.url)") }
         text += content.closing
         text.append("— \(community)")
         if let unsubscribeURL { text.append(t("mail.unsubscribe", unsubscribeURL)) }

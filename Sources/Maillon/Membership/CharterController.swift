@@ -44,7 +44,7 @@ struct CharterController: RouteCollection {
         }
         var accepted = false
         if let user = req.currentUser { accepted = try await Self.hasAccepted(user, charter, on: req.db) }
-        let mustAccept = req.currentUser.map { $0.role == .member || $0.role == .admin } ?? false
+        let mustAccept = req.currentUser.map { $0.isMember } ?? false
         return try await req.renderPage("charter", title: t("charter.heading"), Page(
             heading: t("charter.heading"), version: t("charter.version", String(charter.version), DateFormatting.date(charter.publishedAt, req.locale)),
             paragraphs: charter.body.components(separatedBy: "\n\n").filter { !$0.isEmpty },
@@ -111,7 +111,7 @@ struct CharterGateMiddleware: AsyncMiddleware {
     static let open: Set<String> = [SiteURL.charter, SiteURL.signOut, SiteURL.language, SiteURL.healthz, SiteURL.readyz, SiteURL.theme]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let user = request.currentUser, user.role == .member || user.role == .admin,
+        guard let user = request.currentUser, user.isMember,
               !Self.open.contains(request.url.path), request.method == .GET,
               let charter = try await CharterController.current(request.db),
               try await !CharterController.hasAccepted(user, charter, on: request.db)

@@ -130,3 +130,15 @@ extension Profile {
         return profile
     }
 }
+
+extension Profile {
+    /// Hidden means hidden everywhere but to oneself; members-only needs a member; public is for all.
+    func isVisible(to viewer: User?) -> Bool {
+        if viewer?.id == $user.id { return true }
+        switch visibility {
+        case .hidden: return false
+        case .members: return viewer?.isMember ?? false
+        case .public: return true
+        }
+    }
+}

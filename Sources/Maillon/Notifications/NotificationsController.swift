@@ -28,14 +28,8 @@ struct NotificationsController: RouteCollection {
         let pagination: Pagination
     }
 
-    private func owner(_ req: Request) throws -> User {
-        let user = try req.requireUser()
-        try req.authorize(.manageAccount(owner: user.requireID()))
-        return user
-    }
-
     @Sendable func list(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         let page = Pagination.requestedPage(req)
         let userID = try user.requireID()
         let mine = AppNotification.query(on: req.db).filter(\.$user.$id == userID).filter(\.$inApp == true)
@@ -54,7 +48,7 @@ struct NotificationsController: RouteCollection {
     }
 
     @Sendable func read(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         // Someone else's notification answers exactly like one that does not exist.
         guard let id = req.parameters.get("id", as: UUID.self),
               let notification = try await AppNotification.query(on: req.db)
@@ -69,7 +63,7 @@ struct NotificationsController: RouteCollection {
     }
 
     @Sendable func readAll(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         try await AppNotification.query(on: req.db)
             .filter(\.$user.$id == user.requireID()).filter(\.$readAt == nil)
             .set(\.$readAt, to: req.now).update()
@@ -101,13 +95,13 @@ struct NotificationsController: RouteCollection {
     }
 
     @Sendable func preferences(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         return try await req.renderPage("form-page", title: req.t("notifications.preferences"),
                                         Self.preferencesPage(req, user: user, chosen: try await currentChoices(req, user)))
     }
 
     @Sendable func savePreferences(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         var errors = FormErrors()
         var chosen: [String: NotificationChannel] = [:]

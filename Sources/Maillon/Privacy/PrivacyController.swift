@@ -18,14 +18,8 @@ struct PrivacyController: RouteCollection {
         return try await req.renderPage("message", title: page.heading, page)
     }
 
-    private func owner(_ req: Request) throws -> User {
-        let user = try req.requireUser()
-        try req.authorize(.manageAccount(owner: user.requireID()))
-        return user
-    }
-
     @Sendable func export(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         let data = try await PersonalData.export(userID: user.requireID(), on: req.db)
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.contentType = .json
@@ -46,12 +40,12 @@ struct PrivacyController: RouteCollection {
     }
 
     @Sendable func deleteForm(req: Request) async throws -> Response {
-        _ = try owner(req)
+        _ = try req.requireAccountOwner()
         return try await req.renderPage("form-page", title: req.t("delete.heading"), Self.deletePage(req))
     }
 
     @Sendable func delete(req: Request) async throws -> Response {
-        let user = try owner(req)
+        let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         var errors = FormErrors()
         if try await !req.password.async.verify(values["current_password"] ?? " ", created: user.passwordHash) {

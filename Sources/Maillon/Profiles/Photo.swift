@@ -67,8 +67,7 @@ struct PhotoController: RouteCollection {
     }
 
     @Sendable func upload(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        try req.authorize(.manageAccount(owner: user.requireID()))
+        let user = try req.requireAccountOwner()
         guard try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).count() == 1 else { throw PageError.forbidden }
         let file = (try? req.content.decode(Upload.self))?.photo
         let bytes = file.map { Array($0.data.readableBytesView) } ?? []
@@ -101,14 +100,7 @@ struct PhotoController: RouteCollection {
         guard let id = req.parameters.get("id", as: UUID.self),
               let profile = try await Profile.query(on: req.db).filter(\.$user.$id == id).with(\.$user).first()
         else { throw PageError.notFound }
-        let viewer = req.currentUser
-        let isSelf = viewer?.id == id
-        let viewerIsMember = viewer.map { $0.role == .member || $0.role == .admin } ?? false
-        switch profile.visibility {
-        case .hidden where !isSelf: throw PageError.notFound
-        case .members where !viewerIsMember && !isSelf: throw PageError.notFound
-        default: break
-        }
+        guard profile.isVisible(to: req.currentUser) else { throw PageError.notFound }
         guard let photo = try await ProfilePhoto.query(on: req.db).filter(\.$user.$id == id).first() else { throw PageError.notFound }
         let response = Response(status: .ok, body: .init(data: photo.data))
         response.headers.replaceOrAdd(name: .contentType, value: photo.contentType)

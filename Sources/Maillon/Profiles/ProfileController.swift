@@ -18,8 +18,7 @@ struct ProfileController: RouteCollection {
     }
 
     private func owner(_ req: Request) async throws -> (User, Profile) {
-        let user = try req.requireUser()
-        try req.authorize(.manageAccount(owner: user.requireID()))
+        let user = try req.requireAccountOwner()
         guard let profile = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first() else { throw PageError.forbidden }
         return (user, profile)
     }
@@ -155,18 +154,15 @@ struct ProfileController: RouteCollection {
     @Sendable func show(req: Request) async throws -> Response {
         guard let id = req.parameters.get("id", as: UUID.self),
               let profile = try await Profile.query(on: req.db).filter(\.$user.$id == id).with(\.$user).with(\.$homeChapter).first(),
-              profile.user.role == .member || profile.user.role == .admin
+              profile.user.isMember
         else { throw PageError.notFound }
         let viewer = req.currentUser
         let isSelf = viewer?.id == id
-        let viewerIsMember = viewer.map { $0.role == .member || $0.role == .admin } ?? false
-        // Hidden means hidden everywhere (but to oneself); members-only needs a member; public is for all.
-        switch profile.visibility {
-        case .hidden where !isSelf: throw PageError.notFound
-        case .members where !viewerIsMember && !isSelf:
-            if viewer == nil { throw Abort(.unauthorized) }
+        let viewerIsMember = viewer.map { $0.isMember } ?? false
+        guard profile.isVisible(to: viewer) else {
+            // A visitor may be a member who has not signed in yet.
+            if viewer == nil && profile.visibility == .members { throw Abort(.unauthorized) }
             throw PageError.notFound
-        default: break
         }
         let t = req.t
         var facts: [ShowPage.Fact] = [
