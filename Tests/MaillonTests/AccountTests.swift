@@ -54,6 +54,19 @@ struct AccountTests {
         }
     }
 
+    @Test("A verification link expires after 24 hours")
+    func verificationExpiry() async throws {
+        try await withMaillon { ctx in
+            let browser = ctx.browser()
+            try await browser.get("/sign-up")
+            try await browser.post("/sign-up", ["name": "Léo", "email": "leo@example.org", "password": goodPassword])
+            let link = try #require(ctx.mailer.localLink(to: "leo@example.org", path: "/verify-email"))
+            ctx.time.advance(by: 24 * 3600 + 60)
+            #expect(try await browser.get(link).status == .badRequest)
+            #expect(try await User.query(on: ctx.db).filter(\.$email == "leo@example.org").first()?.isEmailVerified == false)
+        }
+    }
+
     @Test("Bad input is explained on the form, the input kept, and nothing is written")
     func signUpErrors() async throws {
         try await withMaillon { ctx in

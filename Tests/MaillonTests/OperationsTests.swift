@@ -27,6 +27,18 @@ struct OperationsTests {
         }
     }
 
+    @Test("Every migration reverts and applies again")
+    func migrationsRevert() async throws {
+        try await withMaillon { ctx in
+            try await makeUser(ctx)
+            try await ctx.app.autoRevert()
+            try await ctx.app.autoMigrate()
+            #expect(try await User.query(on: ctx.db).count() == 0)
+            try await makeUser(ctx)
+            #expect(try await User.query(on: ctx.db).count() == 1)
+        }
+    }
+
     @Test("`admin create` makes a verified admin and prints a single-use link to choose the password")
     func adminCreate() async throws {
         try await withMaillon { ctx in
