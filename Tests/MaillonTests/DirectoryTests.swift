@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 @testable import Maillon
 import Testing
 import Vapor
@@ -117,6 +118,59 @@ struct DirectoryTests {
             #expect(!page.html.contains("Caché Secret"))
             #expect(try await browser.get("/directory?chapter=nonsense&profession=astronaut&page=-3&sort=weird").status == .ok)
         }
+    }
+
+    @Test("Counts are kept a short while per filter; the list of members is always live")
+    func summaryCache() async throws {
+        var options = TestOptions()
+        options.directoryCacheSeconds = 60
+        try await withMaillon(options) { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let charter = try await publishCharter(ctx)
+            let viewer = try await makeMember(ctx, "Zoé Viewer", email: "zoe@example.org", chapter: lyon, headline: "Chargée de RSE", profession: "csr")
+            try await CharterController.recordAcceptance(viewer, charter, on: ctx.db, now: ctx.time.now())
+            let browser = ctx.browser()
+            try await signIn(browser, email: "zoe@example.org")
+            #expect(try await browser.get("/directory").html.contains(">1 membre</h2>"))
+
+            try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Développeuse web")
+            let soon = try await browser.get("/directory")
+            #expect(soon.html.contains("Léa Dupont"), "the page is read live")
+            #expect(soon.html.contains(">1 membre</h2>"), "the count is the kept one")
+
+            ctx.time.advance(by: 61)
+            #expect(try await browser.get("/directory").html.contains(">2 membres</h2>"))
+        }
+    }
+
+    @Test("Concurrent requests for one filter share one count; a failure is not kept")
+    func summaryCacheSingleFlight() async throws {
+        let cache = DirectorySummaryCache(lifetime: 60)
+        let calls = NIOLockedValueBox(0)
+        let filter = DirectoryQuery().filter
+        let now = Date()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await cache.summary(for: filter, now: now) {
+                        calls.withLockedValue { $0 += 1 }
+                        try await Task.sleep(for: .milliseconds(50))
+                        return DirectoryQuery.Summary(total: 7, facets: [:])
+                    }.total
+                }
+            }
+            for try await total in group { #expect(total == 7) }
+        }
+        #expect(calls.withLockedValue { $0 } == 1)
+
+        struct Failure: Error {}
+        var other = DirectoryQuery()
+        other.profession = "design"
+        await #expect(throws: Failure.self) {
+            try await cache.summary(for: other.filter, now: now) { throw Failure() }
+        }
+        let retried = try await cache.summary(for: other.filter, now: now) { DirectoryQuery.Summary(total: 3, facets: [:]) }
+        #expect(retried.total == 3)
     }
 
     @Test("Results are paginated", arguments: [DirectoryQuery.Sort.relevance, .newest, .active])

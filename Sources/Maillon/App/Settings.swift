@@ -28,6 +28,10 @@ public struct Settings: Sendable {
     public var bcryptCost: Int
     public var jobWorkers: Int
     public var declinedRetentionDays: Int
+    /// How long the directory keeps a filter's totals and facet counts (0: not at all).
+    public var directoryCacheSeconds: Int
+    /// PostgreSQL connections per event loop (one event loop per core).
+    public var databasePoolSize: Int
     public var smtp: SMTPSettings?
 
     public struct SMTPSettings: Sendable, Equatable {
@@ -86,6 +90,12 @@ public struct Settings: Sendable {
             guard let count = Int($0), (0...64).contains(count) else { throw SettingsError.invalid("JOB_WORKERS", $0) }
             return count
         } ?? 2
+        let directoryCacheSeconds = try value("DIRECTORY_CACHE_SECONDS").map {
+            guard let seconds = Int($0), (0...3600).contains(seconds) else { throw SettingsError.invalid("DIRECTORY_CACHE_SECONDS", $0) }
+            return seconds
+        } ?? 60
+        let poolSize = try number("DATABASE_POOL_SIZE", 4)
+        guard poolSize <= 64 else { throw SettingsError.invalid("DATABASE_POOL_SIZE", String(poolSize)) }
         let transport = value("MAIL_TRANSPORT") ?? "file"
         guard ["file", "smtp"].contains(transport) else { throw SettingsError.invalid("MAIL_TRANSPORT", transport) }
         var smtp: SMTPSettings?
@@ -124,6 +134,8 @@ public struct Settings: Sendable {
             bcryptCost: bcryptCost,
             jobWorkers: jobWorkers,
             declinedRetentionDays: try number("DECLINED_RETENTION_DAYS", 180),
+            directoryCacheSeconds: directoryCacheSeconds,
+            databasePoolSize: poolSize,
             smtp: smtp
         )
     }

@@ -116,20 +116,18 @@ struct DemoCommunity {
         try await admin.create(on: database)
         try await accept(admin, charter)
 
-        // Members, in batches so tens of thousands stay quick.
+        // Members, in batches of multi-row inserts so tens of thousands stay quick.
         let batch = 500
         var index = 0
         let chapterList = chapterIDs
         while index < count {
             let range = index..<min(count, index + batch)
-            let start = random
-            random = try await database.transaction { db in
-                var generator = start
-                for number in range {
-                    try await makeMember(number, &generator, chapters: chapterList, charter: charter, on: db)
-                }
-                return generator
+            var rows = MemberRows()
+            for number in range {
+                makeMember(number, &random, chapters: chapterList, charter: try charter.requireID(), into: &rows)
             }
+            let batchRows = rows
+            try await database.transaction { db in try await batchRows.insert(on: db) }
             index = range.upperBound
         }
         report.members = count
@@ -175,13 +173,33 @@ struct DemoCommunity {
         try await CharterController.recordAcceptance(user, charter, on: database, now: now)
     }
 
-    private func makeMember(_ number: Int, _ random: inout Generator, chapters: [(UUID, [String])], charter: Charter, on db: any Database) async throws {
+    /// One batch of generated members, inserted a table at a time.
+    private struct MemberRows: @unchecked Sendable {  // models are built here, then only read
+        var users: [User] = []
+        var profiles: [Profile] = []
+        var skills: [ProfileSkill] = []
+        var causes: [ProfileCause] = []
+        var acceptances: [CharterAcceptance] = []
+        var documents: [(userID: UUID, body: String)] = []
+
+        func insert(on db: any Database) async throws {
+            try await users.create(on: db)
+            try await profiles.create(on: db)
+            try await skills.create(on: db)
+            try await causes.create(on: db)
+            try await acceptances.create(on: db)
+            let sql = db as! any SQLDatabase
+            try await DirectoryIndexes.forDatabase(sql).insertNew(documents, on: sql)
+        }
+    }
+
+    private func makeMember(_ number: Int, _ random: inout Generator, chapters: [(UUID, [String])], charter: UUID, into rows: inout MemberRows) {
         let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
         let email = number == 0 ? "membre@maillon.example" : "membre\(number)@maillon.example"
-        let user = User(email: email, passwordHash: passwordHash, name: "\(first) \(last)", role: .member, locale: random.chance(85) ? .fr : .en)
+        let userID = UUID()
+        let user = User(id: userID, email: email, passwordHash: passwordHash, name: "\(first) \(last)", role: .member, locale: random.chance(85) ? .fr : .en)
         user.emailVerifiedAt = now
-        try await user.create(on: db)
-        let userID = try user.requireID()
+        rows.users.append(user)
         let (chapterID, cities) = chapters[number % chapters.count]
         let profession = random.pick(Profession.all)
         let profile = Profile()
@@ -204,7 +222,7 @@ struct DemoCommunity {
         profile.joinedAt = now.addingTimeInterval(-Double(random.next() % 900) * 86400)
         profile.updatedAt = profile.joinedAt
         profile.lastActiveAt = now.addingTimeInterval(-Double(random.next() % 120) * 86400)
-        try await profile.create(on: db)
+        rows.profiles.append(profile)
         let pool = Self.skillsByProfession[profession] ?? []
         let skills = Taxonomy.normaliseSkills((0..<3).map { _ in random.pick(pool) }.joined(separator: ","))
         for skill in skills {
@@ -212,17 +230,21 @@ struct DemoCommunity {
             row.$user.id = userID
             row.slug = skill.slug
             row.label = skill.label
-            try await row.create(on: db)
+            rows.skills.append(row)
         }
-        for cause in Set((0..<2).map { _ in random.pick(Taxonomy.causes) }) {
+        for cause in Set((0..<2).map { _ in random.pick(Taxonomy.causes) }).sorted() {
             let row = ProfileCause()
             row.$user.id = userID
             row.cause = cause
-            try await row.create(on: db)
+            rows.causes.append(row)
         }
-        try await CharterController.recordAcceptance(user, charter, on: db, now: now)
+        let acceptance = CharterAcceptance()
+        acceptance.$user.id = userID
+        acceptance.$charter.id = charter
+        acceptance.acceptedAt = now
+        rows.acceptances.append(acceptance)
         let body = ([user.name, profile.headline, profile.bio, profile.city] + skills.map(\.label)).joined(separator: " ")
-        try await DirectoryIndexes.forDatabase(db as! any SQLDatabase).store(userID: userID, body: Taxonomy.fold(body), on: db as! any SQLDatabase)
+        rows.documents.append((userID, Taxonomy.fold(body)))
     }
 }
 
@@ -255,6 +277,11 @@ struct SeedCommand: AsyncCommand {
         let password = Secret.generate().prefix(16)
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(String(password))
         let report = try await DemoCommunity(database: app.db, now: app.maillon.time.now(), passwordHash: hash).seed(members: count)
+        // Fresh statistics, so the query planner knows the new tables' sizes from the first request.
+        let sql = app.db as! any SQLDatabase
+        for table in [User.schema, Profile.schema, ProfileSkill.schema, ProfileCause.schema] {
+            try await sql.raw("ANALYZE \(ident: table)").run()
+        }
         context.console.print("""
         Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.applications) pending applications.
         Every demo account's password: \(password)

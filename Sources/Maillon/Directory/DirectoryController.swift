@@ -74,7 +74,12 @@ struct DirectoryController: RouteCollection {
         let user = try req.requireUser()
         guard user.isMember else { throw PageError.forbidden }
         let query = Self.parse(req)
-        let result = try await query.run(on: req.db)
+        let filter = query.filter
+        let database = req.application.db
+        let summary = try await req.application.directorySummaries.summary(for: filter, now: req.now) {
+            try await DirectoryQuery.summary(filter, on: database)
+        }
+        let result = try await query.page(on: req.db)
         let t = req.t
         let chapters = Dictionary(try await Chapter.query(on: req.db).all().map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
         let cards = result.hits.map { hit in
@@ -84,7 +89,7 @@ struct DirectoryController: RouteCollection {
                       skills: Array((result.skills[hit.userID] ?? []).prefix(6)))
         }
         func group(_ name: String, _ current: String?, label: (DirectoryQuery.Facet) -> String) -> Page.FacetGroup {
-            let options = (result.facets[name] ?? []).map { facet in
+            let options = (summary.facets[name] ?? []).map { facet in
                 Page.Option(label: label(facet), count: facet.count,
                             url: Self.url(query, set: name, to: current == facet.value ? nil : facet.value), selected: current == facet.value)
             }
@@ -103,10 +108,10 @@ struct DirectoryController: RouteCollection {
         var paging = query
         paging.page = 1
         let base = Self.url(paging)
-        let pagination = Pagination(page: query.page, per: DirectoryQuery.perPage, total: result.total, path: base, t: t)
+        let pagination = Pagination(page: query.page, per: DirectoryQuery.perPage, total: summary.total, path: base, t: t)
         let filtered = query.chapter != nil || query.profession != nil || query.skill != nil || query.cause != nil || query.availability != nil || !query.text.isEmpty
         return try await req.renderPage("directory", title: t("directory.heading"), Page(
-            heading: t("directory.heading"), query: query.text, summary: t("directory.count", String(result.total)),
+            heading: t("directory.heading"), query: query.text, summary: t.count("directory.count", summary.total),
             cards: cards, facets: facets, sorts: sorts, clearURL: filtered ? SiteURL.directory : nil, pagination: pagination))
     }
 }

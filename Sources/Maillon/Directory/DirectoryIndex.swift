@@ -8,6 +8,8 @@ import SQLKit
 protocol DirectoryIndex: Sendable {
     func store(userID: UUID, body: String, on sql: any SQLDatabase) async throws
     func remove(userID: UUID, on sql: any SQLDatabase) async throws
+    /// Indexes profiles that have no entry yet, in one statement (the generated community).
+    func insertNew(_ documents: [(userID: UUID, body: String)], on sql: any SQLDatabase) async throws
     /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` to sort on.
     func matchJoin(_ terms: [String]) -> SQLQueryString
     /// How to order by that rank, best first.
@@ -22,6 +24,13 @@ enum DirectoryIndexes {
     /// Search terms from what a person typed: folded, split on anything but letters and digits.
     static func terms(_ query: String) -> [String] {
         Taxonomy.fold(query).split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !$0.isEmpty }.prefix(8).map { $0 }
+    }
+
+    /// `VALUES (…), (…)` rows for a multi-row insert: each row from `row`.
+    static func values<T>(_ items: [T], _ row: (T) -> SQLQueryString) -> SQLQueryString {
+        var list: SQLQueryString = ""
+        for (offset, item) in items.enumerated() { list = list + (offset == 0 ? "" : ", ") + row(item) }
+        return list
     }
 
     /// Indexes a member's profile (name, headline, bio, city, skills), folded.
@@ -47,6 +56,12 @@ struct SQLiteDirectoryIndex: DirectoryIndex {
         try await sql.raw("DELETE FROM directory_fts WHERE user_id = \(bind: userID)").run()
     }
 
+    func insertNew(_ documents: [(userID: UUID, body: String)], on sql: any SQLDatabase) async throws {
+        guard !documents.isEmpty else { return }
+        let rows = DirectoryIndexes.values(documents) { "(\(bind: $0.userID), \(bind: $0.body))" }
+        try await sql.raw("INSERT INTO directory_fts (user_id, body) VALUES \(rows)").run()
+    }
+
     func matchJoin(_ terms: [String]) -> SQLQueryString {
         // Each term as a quoted prefix: "developp"* "lyon"* (terms hold letters and digits only).
         let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
@@ -66,6 +81,12 @@ struct PostgresDirectoryIndex: DirectoryIndex {
 
     func remove(userID: UUID, on sql: any SQLDatabase) async throws {
         try await sql.raw("DELETE FROM directory_documents WHERE user_id = \(bind: userID)").run()
+    }
+
+    func insertNew(_ documents: [(userID: UUID, body: String)], on sql: any SQLDatabase) async throws {
+        guard !documents.isEmpty else { return }
+        let rows = DirectoryIndexes.values(documents) { "(\(bind: $0.userID), \(bind: $0.body), to_tsvector('simple', \(bind: $0.body)))" }
+        try await sql.raw("INSERT INTO directory_documents (user_id, body, document) VALUES \(rows)").run()
     }
 
     func matchJoin(_ terms: [String]) -> SQLQueryString {

@@ -2,8 +2,8 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// A directory search: filters, sort and page, run as a handful of indexed SQL queries
-/// (the page, the total, one per facet) whatever the number of results.
+/// A directory search: filters, sort and page. The page is two indexed queries whatever the number
+/// of members; the total and facet counts (a handful of groupings) are kept a short while per filter.
 struct DirectoryQuery: Sendable {
     enum Sort: String, Sendable, CaseIterable { case relevance, newest, active }
 
@@ -33,35 +33,55 @@ struct DirectoryQuery: Sendable {
         let count: Int
     }
 
-    struct Result: Sendable {
-        let hits: [Hit]
+    /// What the totals and facet counts depend on: everything but the sort and the page.
+    struct Filter: Hashable, Sendable {
+        let terms: [String]
+        let chapter: UUID?
+        let profession: String?
+        let skill: String?
+        let cause: String?
+        let availability: String?
+    }
+
+    /// How many members match, and the facet counts among them.
+    struct Summary: Sendable {
         let total: Int
         let facets: [String: [Facet]]
+    }
+
+    /// One page of members, with each one's skills.
+    struct Page: Sendable {
+        let hits: [Hit]
         let skills: [UUID: [String]]
     }
 
+    var filter: Filter {
+        Filter(terms: DirectoryIndexes.terms(text), chapter: chapter, profession: profession, skill: skill, cause: cause, availability: availability)
+    }
+
     /// FROM and WHERE shared by the page, the count and the facets.
-    private func filtered(_ index: any DirectoryIndex, terms: [String]) -> SQLQueryString {
+    private static func filtered(_ filter: Filter, _ index: any DirectoryIndex) -> SQLQueryString {
         var sql: SQLQueryString = "FROM profiles p JOIN users u ON u.id = p.user_id "
-        if !terms.isEmpty { sql = sql + index.matchJoin(terms) + " " }
+        if !filter.terms.isEmpty { sql = sql + index.matchJoin(filter.terms) + " " }
         sql = sql + "WHERE p.visibility <> 'hidden' AND u.role IN ('member', 'admin')"
-        if let chapter { sql = sql + " AND p.home_chapter_id = \(bind: chapter)" }
-        if let profession { sql = sql + " AND p.profession = \(bind: profession)" }
-        if let availability { sql = sql + " AND p.availability = \(bind: availability)" }
-        if let skill { sql = sql + " AND p.user_id IN (SELECT user_id FROM profile_skills WHERE slug = \(bind: skill))" }
-        if let cause { sql = sql + " AND p.user_id IN (SELECT user_id FROM profile_causes WHERE cause = \(bind: cause))" }
+        if let chapter = filter.chapter { sql = sql + " AND p.home_chapter_id = \(bind: chapter)" }
+        if let profession = filter.profession { sql = sql + " AND p.profession = \(bind: profession)" }
+        if let availability = filter.availability { sql = sql + " AND p.availability = \(bind: availability)" }
+        if let skill = filter.skill { sql = sql + " AND p.user_id IN (SELECT user_id FROM profile_skills WHERE slug = \(bind: skill))" }
+        if let cause = filter.cause { sql = sql + " AND p.user_id IN (SELECT user_id FROM profile_causes WHERE cause = \(bind: cause))" }
         return sql
     }
 
-    func run(on db: any Database) async throws -> Result {
+    /// The requested page, read off an index for the "newest" and "recently active" orders.
+    func page(on db: any Database) async throws -> Page {
         let sql = db as! any SQLDatabase
         let index = DirectoryIndexes.forDatabase(sql)
-        let terms = DirectoryIndexes.terms(text)
-        let from = filtered(index, terms: terms)
+        let filter = self.filter
+        let from = Self.filtered(filter, index)
         let order: SQLQueryString = switch sort {
-        case .relevance: terms.isEmpty ? "p.joined_at DESC, p.user_id" : index.rankOrder + ", p.user_id"
-        case .newest: "p.joined_at DESC, p.user_id"
-        case .active: "p.last_active_at DESC NULLS LAST, p.user_id"
+        case .relevance: filter.terms.isEmpty ? "p.joined_at DESC, p.user_id DESC" : index.rankOrder + ", p.user_id DESC"
+        case .newest: "p.joined_at DESC, p.user_id DESC"
+        case .active: "p.last_active_at DESC NULLS LAST, p.user_id DESC"
         }
         let offset = (page - 1) * Self.perPage
         let rows = try await sql.raw("""
@@ -75,9 +95,24 @@ struct DirectoryQuery: Sendable {
                 profession: try row.decode(column: "profession", as: String.self), chapterID: try row.decode(column: "chapter_id", as: UUID?.self),
                 availability: try row.decode(column: "availability", as: String.self))
         }
-        let total = try await sql.raw("SELECT COUNT(*) AS n \(from)").first()?.decode(column: "n", as: Int.self) ?? 0
+        // The skills of the page's members, in one query.
+        var skills: [UUID: [String]] = [:]
+        if !hits.isEmpty {
+            for skill in try await ProfileSkill.query(on: db).filter(\.$user.$id ~~ hits.map(\.userID)).sort(\.$label).all() {
+                skills[skill.$user.id, default: []].append(skill.label)
+            }
+        }
+        return Page(hits: hits, skills: skills)
+    }
 
+    /// The total and the facet counts for `filter`: one grouping per facet over the matching members.
+    /// At tens of thousands of members this reads them all, hence `DirectorySummaryCache`.
+    static func summary(_ filter: Filter, on db: any Database) async throws -> Summary {
+        let sql = db as! any SQLDatabase
+        let from = filtered(filter, DirectoryIndexes.forDatabase(sql))
+        let total = try await sql.raw("SELECT COUNT(*) AS n \(from)").first()?.decode(column: "n", as: Int.self) ?? 0
         var facets: [String: [Facet]] = [:]
+        guard total > 0 else { return Summary(total: 0, facets: facets) }
         for (name, column) in [("chapter", "p.home_chapter_id"), ("profession", "p.profession"), ("availability", "p.availability")] {
             let grouped = try await sql.raw("SELECT \(unsafeRaw: column) AS v, COUNT(*) AS n \(from) AND \(unsafeRaw: column) IS NOT NULL GROUP BY \(unsafeRaw: column) ORDER BY n DESC LIMIT 30").all()
             facets[name] = try grouped.map { row in
@@ -95,14 +130,6 @@ struct DirectoryQuery: Sendable {
             WHERE c.user_id IN (SELECT p.user_id \(from)) GROUP BY c.cause ORDER BY n DESC, c.cause LIMIT 30
             """).all()
         facets["cause"] = try causeRows.map { Facet(value: try $0.decode(column: "v", as: String.self), label: nil, count: try $0.decode(column: "n", as: Int.self)) }
-
-        // The skills of the page's members, in one query.
-        var skills: [UUID: [String]] = [:]
-        if !hits.isEmpty {
-            for skill in try await ProfileSkill.query(on: db).filter(\.$user.$id ~~ hits.map(\.userID)).sort(\.$label).all() {
-                skills[skill.$user.id, default: []].append(skill.label)
-            }
-        }
-        return Result(hits: hits, total: total, facets: facets, skills: skills)
+        return Summary(total: total, facets: facets)
     }
 }

@@ -57,4 +57,11 @@ public struct Translator: Sendable {
     public func callAsFunction(_ key: String, _ arguments: String...) -> String {
         catalogue.translate(key, locale, arguments)
     }
+
+    /// A count in words: `key.one` or `key.other`, with the number as `{0}`. French treats 0 and 1
+    /// as singular ("0 membre", "1 membre"), English only 1.
+    public func count(_ key: String, _ number: Int) -> String {
+        let singular = locale == .fr ? abs(number) < 2 : number == 1
+        return catalogue.translate(key + (singular ? ".one" : ".other"), locale, [String(number)])
+    }
 }

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The charter: everyone reads it; members accept each new version; admins publish versions.
@@ -16,6 +17,17 @@ struct CharterController: RouteCollection {
 
     static func hasAccepted(_ user: User, _ charter: Charter, on db: any Database) async throws -> Bool {
         try await CharterAcceptance.query(on: db).filter(\.$user.$id == user.requireID()).filter(\.$charter.$id == charter.requireID()).count() > 0
+    }
+
+    /// Whether a current charter exists that `user` has not accepted yet, in one query (asked on every page).
+    static func owesAcceptance(_ user: User, on db: any Database) async throws -> Bool {
+        let sql = db as! any SQLDatabase
+        let row = try await sql.raw("""
+            SELECT c.id AS id FROM \(ident: Charter.schema) c
+            WHERE c.version = (SELECT MAX(version) FROM \(ident: Charter.schema))
+              AND NOT EXISTS (SELECT 1 FROM \(ident: CharterAcceptance.schema) a WHERE a.charter_id = c.id AND a.user_id = \(bind: user.requireID()))
+            """).first()
+        return row != nil
     }
 
     static func recordAcceptance(_ user: User, _ charter: Charter, on db: any Database, now: Date) async throws {
@@ -113,8 +125,7 @@ struct CharterGateMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let user = request.currentUser, user.isMember,
               !Self.open.contains(request.url.path), request.method == .GET,
-              let charter = try await CharterController.current(request.db),
-              try await !CharterController.hasAccepted(user, charter, on: request.db)
+              try await CharterController.owesAcceptance(user, on: request.db)
         else { return try await next.respond(to: request) }
         return request.redirect(to: SiteURL.charter, redirectType: .normal)
     }
