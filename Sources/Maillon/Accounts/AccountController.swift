@@ -32,6 +32,8 @@ struct AccountController: RouteCollection {
         let otherSessionCount: Int
         let twoStepAvailable: Bool
         let twoStepEnabled: Bool
+        /// Members: the secret address of their calendar feed.
+        let calendarFeedURL: String?
     }
 
     /// Builds the page; `failed` re-draws one form with the submitted values and its errors.
@@ -91,7 +93,8 @@ struct AccountController: RouteCollection {
             sessions: rows,
             otherSessionCount: rows.filter { !$0.isCurrent }.count,
             twoStepAvailable: req.principal.map { AccessPolicy.allows($0, .enableTwoStep) } ?? false,
-            twoStepEnabled: user.hasTwoStep
+            twoStepEnabled: user.hasTwoStep,
+            calendarFeedURL: user.isMember ? try await CalendarController.personalURL(userID: user.requireID(), req: req) : nil
         )
     }
 

@@ -30,6 +30,11 @@ public enum Permission: Sendable, Equatable {
     case reviewApplications
     /// Create, edit and archive chapters; appoint ambassadors; publish the charter.
     case manageChapters
+    /// Create events at all (admins, and ambassadors of at least one chapter).
+    case createEvents
+    /// Run one event: edit, cancel, attendees, check-in, messages. Nil chapter: a national or
+    /// online event, which only admins run.
+    case organiseEvent(chapter: UUID?)
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -41,10 +46,13 @@ public enum AccessPolicy {
             return principal.userID == owner
         case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters:
             return principal.role == .admin
-        case .reviewApplications:
+        case .reviewApplications, .createEvents:
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)
         case let .runChapter(chapter):
             return principal.role == .admin || (principal.role == .member && principal.ambassadorOf.contains(chapter))
+        case let .organiseEvent(chapter):
+            guard let chapter else { return principal.role == .admin }
+            return allows(principal, .runChapter(chapter))
         }
     }
 }

@@ -27,7 +27,8 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.routes.defaultMaxBodySize = settings.maxBodySize
     app.logger.logLevel = settings.logLevel
 
-    try DatabaseSetup.configure(app, settings.database)
+    try DatabaseSetup.configure(app, settings.database, poolSize: settings.databasePoolSize)
+    app.directorySummaries = DirectorySummaryCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
     DatabaseSetup.register(app.migrations)
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
@@ -35,7 +36,8 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
 
     app.views.use(.leaf)
     app.leaf.tags["t"] = TranslateTag(catalogue: catalogue)
-    if app.environment != .production { app.leaf.cache.isEnabled = false }
+    // Templates are re-read on every render while developing, parsed once otherwise.
+    app.leaf.cache.isEnabled = app.environment != .development
 
     // Outermost first. Errors become pages inside the session middleware (so they know the reader);
     // the outer error middleware catches what happens before it.
@@ -58,11 +60,13 @@ func registerJobs(_ app: Application) throws {
     var registry = JobRegistry()
     registry.register(SendMailJob.self)
     registry.register(SendDigestJob.self)
+    try registry.schedule(EventRemindersJob(), .every(3600))
+    try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
     app.jobRegistry = registry
     // The weekly digest's sections; later features add theirs here.
-    app.digestSections = [NewMembersSection()]
+    app.digestSections = [UpcomingEventsSection(), NewMembersSection()]
 }
 
 func routes(_ app: Application) throws {
@@ -78,6 +82,9 @@ func routes(_ app: Application) throws {
     try app.register(collection: NotificationsController())
     try app.register(collection: ChaptersController())
     try app.register(collection: AdminChaptersController())
+    try app.register(collection: EventsController())
+    try app.register(collection: OrganiserController())
+    try app.register(collection: CalendarController())
     try app.register(collection: CharterController())
     try app.register(collection: ApplicationsController())
     try app.register(collection: ReviewController())

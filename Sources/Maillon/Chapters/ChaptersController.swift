@@ -41,6 +41,10 @@ struct ChaptersController: RouteCollection {
         let followURL: String
         let welcomeURL: String?
         let archived: Bool
+        /// Upcoming events (visitors: the public ones).
+        let events: [EventsController.EventCard]
+        let calendarURL: String
+        let newEventURL: String?
     }
 
     /// Member counts of many chapters in one query (no N+1 on the list).
@@ -90,12 +94,16 @@ struct ChaptersController: RouteCollection {
             following = try await ChapterFollow.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$user.$id == user.requireID()).count() > 0
         }
         let runs = req.principal.map { AccessPolicy.allows($0, .runChapter(chapterID)) } ?? false
+        let upcoming = try await EventsController.visible(Event.query(on: req.db), to: req.currentUser)
+            .filter(\.$chapter.$id == chapterID).filter(\.$endsAt >= req.now).sort(\.$startsAt).limit(6).all()
+        let events = try await EventsController.cards(upcoming, req: req, chapters: [chapterID: chapter])
         let page = ShowPage(
             heading: chapter.name, region: chapter.region, description: chapter.description, contactEmail: chapter.contactEmail,
             ambassadors: ambassadors.map { .init(name: $0.name, headline: headline[$0.id ?? UUID()] ?? "") },
             memberCount: memberCount, newcomers: newcomers, showNewcomers: isMember,
             canFollow: isMember, following: following, followURL: SiteURL.chapter(chapter.slug) + "/follow",
-            welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil, archived: chapter.status == .archived)
+            welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil, archived: chapter.status == .archived,
+            events: events, calendarURL: SiteURL.chapterCalendar(chapter.slug), newEventURL: runs ? SiteURL.newEvent : nil)
         return try await req.renderPage("chapter", title: chapter.name, page)
     }
 

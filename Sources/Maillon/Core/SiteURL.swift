@@ -51,6 +51,23 @@ public enum SiteURL {
     public static func chapterWelcome(_ slug: String) -> String { "\(chapters)/\(slug)/welcome" }
     public static func adminChapter(_ id: UUID) -> String { "\(adminChapters)/\(id.uuidString)" }
     public static func reviewApplication(_ id: UUID) -> String { "\(review)/\(id.uuidString)" }
+    public static let events = "/events"
+    public static let newEvent = "/events/new"
+    public static let calendars = "/calendar"
+    public static let accountCalendarRotate = "/account/calendar/rotate"
+
+    public static func event(_ id: UUID) -> String { "\(events)/\(id.uuidString)" }
+    public static func eventCalendar(_ id: UUID) -> String { "\(event(id))/calendar.ics" }
+    public static func eventEdit(_ id: UUID) -> String { "\(event(id))/edit" }
+    public static func eventDuplicate(_ id: UUID) -> String { "\(newEvent)?from=\(id.uuidString)" }
+    public static func eventRegister(_ id: UUID) -> String { "\(event(id))/register" }
+    public static func eventUnregister(_ id: UUID) -> String { "\(event(id))/unregister" }
+    public static func eventCancel(_ id: UUID) -> String { "\(event(id))/cancel" }
+    public static func eventAttendees(_ id: UUID) -> String { "\(event(id))/attendees" }
+    public static func eventAttendance(_ id: UUID, _ registration: UUID) -> String { "\(eventAttendees(id))/\(registration.uuidString)" }
+    public static func eventMessage(_ id: UUID) -> String { "\(event(id))/message" }
+    public static func chapterCalendar(_ slug: String) -> String { "\(chapters)/\(slug)/calendar.ics" }
+    public static func personalCalendar(_ user: UUID, _ token: String) -> String { "\(calendars)/\(user.uuidString)/\(token).ics" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

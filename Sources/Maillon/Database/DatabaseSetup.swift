@@ -6,17 +6,19 @@ import SQLKit
 import Vapor
 
 enum DatabaseSetup {
-    static func configure(_ app: Application, _ kind: Settings.DatabaseKind) throws {
+    static func configure(_ app: Application, _ kind: Settings.DatabaseKind, poolSize: Int) throws {
         switch kind {
         case let .sqlite(path):
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             // SQL (with its values) is logged only at trace level, never at the usual levels.
+            // One connection per event loop: SQLite queries run on the thread pool (one thread per core), so
+            // more would not read faster, and fewer writers means fewer lock waits.
             app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
         case let .postgres(url, searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
-            app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
+            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .trace), as: .psql)
         }
     }
 
@@ -32,5 +34,7 @@ enum DatabaseSetup {
         migrations.add(Migrations003.CreateMembership())
         migrations.add(Migrations004.CreateDirectory())
         migrations.add(Migrations005.CreateProfilePhotos())
+        migrations.add(Migrations006.CreateDirectoryOrderIndexes())
+        migrations.add(Migrations007.CreateEvents())
     }
 }

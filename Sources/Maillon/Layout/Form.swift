@@ -1,3 +1,5 @@
+import Foundation
+
 /// One way to draw a form: the `partials/form` template loops over these fields, showing each
 /// label, hint, kept value and translated error. Passwords are never sent back.
 struct FormModel: Encodable, Sendable {
@@ -48,4 +50,86 @@ struct FormErrors: Sendable {
     }
 
     subscript(field: String) -> String? { keys[field] }
+}
+
+/// Links people give are accepted only as http(s) URLs with a host.
+enum WebLink {
+    static func isValid(_ raw: String) -> Bool {
+        guard raw.count <= 300, let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host?.isEmpty == false else { return false }
+        return true
+    }
+}
+
+/// Reads a submitted form field by field, collecting errors: the shared steps of every `…Input`.
+struct FormReader {
+    let values: [String: String]
+    var errors = FormErrors()
+
+    init(_ values: [String: String]) { self.values = values }
+
+    func raw(_ name: String) -> String { (values[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    mutating func text(_ name: String, max: Int, required: Bool = false) -> String {
+        let value = raw(name)
+        if required && value.isEmpty { errors.add(name, "field.required") }
+        if value.count > max { errors.add(name, "field.too_long") }
+        return value
+    }
+
+    mutating func number(_ name: String, _ range: ClosedRange<Int>, required: Bool = false) -> Int? {
+        let value = raw(name)
+        guard !value.isEmpty else {
+            if required { errors.add(name, "field.required") }
+            return nil
+        }
+        guard let number = Int(value), range.contains(number) else { errors.add(name, "form.number_range"); return nil }
+        return number
+    }
+
+    mutating func link(_ name: String, required: Bool = false) -> String? {
+        let value = raw(name)
+        guard !value.isEmpty else {
+            if required { errors.add(name, "field.required") }
+            return nil
+        }
+        guard WebLink.isValid(value) else { errors.add(name, "profile.link_invalid"); return nil }
+        return value
+    }
+
+    mutating func choice<T: RawRepresentable>(_ name: String, as type: T.Type) -> T? where T.RawValue == String {
+        guard let chosen = T(rawValue: raw(name)) else { errors.add(name, "field.invalid_choice"); return nil }
+        return chosen
+    }
+
+    /// A `datetime-local` value ("2027-03-04T12:30"), read as Europe/Paris time.
+    mutating func dateTime(_ name: String, required: Bool = false) -> Date? {
+        let value = raw(name)
+        guard !value.isEmpty else {
+            if required { errors.add(name, "field.required") }
+            return nil
+        }
+        guard let date = Self.localDateTime(value) else { errors.add(name, "form.date_time_invalid"); return nil }
+        return date
+    }
+
+    static func localDateTime(_ value: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = DateFormatting.timeZone
+        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: value) { return date }
+        }
+        return nil
+    }
+
+    /// The `datetime-local` form of `date` in Europe/Paris.
+    static func localDateTimeValue(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = DateFormatting.timeZone
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return formatter.string(from: date)
+    }
 }

@@ -10,14 +10,43 @@ public struct MailMessage: Codable, Sendable, Equatable {
     public var unsubscribeURL: String?
     /// Stable across retries, so a message sent twice after a crash can be recognised as one.
     public var messageID: String
+    /// Files sent along (a calendar invitation).
+    public var attachments: [MailAttachment]
 
-    public init(to: String, subject: String, text: String, html: String? = nil, unsubscribeURL: String? = nil, messageID: String? = nil) {
+    public init(to: String, subject: String, text: String, html: String? = nil, unsubscribeURL: String? = nil, messageID: String? = nil,
+                attachments: [MailAttachment] = []) {
         self.to = to
         self.subject = subject
         self.text = text
         self.html = html
         self.unsubscribeURL = unsubscribeURL
         self.messageID = messageID ?? UUID().uuidString.lowercased()
+        self.attachments = attachments
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        to = try container.decode(String.self, forKey: .to)
+        subject = try container.decode(String.self, forKey: .subject)
+        text = try container.decode(String.self, forKey: .text)
+        html = try container.decodeIfPresent(String.self, forKey: .html)
+        unsubscribeURL = try container.decodeIfPresent(String.self, forKey: .unsubscribeURL)
+        messageID = try container.decode(String.self, forKey: .messageID)
+        // Jobs queued before attachments existed have none.
+        attachments = try container.decodeIfPresent([MailAttachment].self, forKey: .attachments) ?? []
+    }
+}
+
+/// A text file sent with a message, such as an iCalendar invitation (`text/calendar; method=PUBLISH`).
+public struct MailAttachment: Codable, Sendable, Equatable {
+    public var filename: String
+    public var contentType: String
+    public var content: String
+
+    public init(filename: String, contentType: String, content: String) {
+        self.filename = filename
+        self.contentType = contentType
+        self.content = content
     }
 }
 
@@ -67,14 +96,27 @@ enum MailFormat {
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         }
         let textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64Lines(message.text))"
-        guard let html = message.html else {
-            return (headers + [textPart]).joined(separator: "\r\n") + "\r\n"
-        }
         let boundary = "=_maillon_\(message.messageID.replacingOccurrences(of: "-", with: ""))"
-        let htmlPart = "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64Lines(html))"
-        headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+        // The body: the text alone, or text and HTML as alternatives.
+        var body = textPart
+        if let html = message.html {
+            let htmlPart = "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64Lines(html))"
+            body = "Content-Type: multipart/alternative; boundary=\"\(boundary)a\"\r\n\r\n"
+                + "--\(boundary)a\r\n\(textPart)\r\n--\(boundary)a\r\n\(htmlPart)\r\n--\(boundary)a--\r\n"
+        }
+        guard !message.attachments.isEmpty else {
+            return headers.joined(separator: "\r\n") + "\r\n" + body + (message.html == nil ? "\r\n" : "")
+        }
+        // With files: multipart/mixed, the body first, then each file.
+        var parts = [body]
+        for file in message.attachments {
+            let name = file.filename.filter { $0.isLetter || $0.isNumber || ".-_".contains($0) }
+            parts.append("Content-Type: \(file.contentType); charset=utf-8; name=\"\(name)\"\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n"
+                         + "Content-Transfer-Encoding: base64\r\n\r\n\(base64Lines(file.content))")
+        }
+        headers.append("Content-Type: multipart/mixed; boundary=\"\(boundary)m\"")
         return headers.joined(separator: "\r\n") + "\r\n\r\n"
-            + "--\(boundary)\r\n\(textPart)\r\n--\(boundary)\r\n\(htmlPart)\r\n--\(boundary)--\r\n"
+            + parts.map { "--\(boundary)m\r\n\($0)\r\n" }.joined() + "--\(boundary)m--\r\n"
     }
 
     /// RFC 2047 "B" encoded words of at most 75 characters, split between whole characters.

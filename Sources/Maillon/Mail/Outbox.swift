@@ -14,6 +14,7 @@ struct MailContent: Sendable {
     var paragraphs: [String]
     var action: Action?
     var closing: [String] = []
+    var attachments: [MailAttachment] = []
 }
 
 /// The job that hands a composed message to the mailer. Retried with backoff when the relay fails.
@@ -60,7 +61,8 @@ struct Outbox {
         )
         let view = try await application.view.render("mail/message", model).get()
         let html = String(buffer: view.data)
-        return MailMessage(to: address, subject: content.subject, text: text.joined(separator: "\n\n") + "\n", html: html, unsubscribeURL: unsubscribeURL)
+        return MailMessage(to: address, subject: content.subject, text: text.joined(separator: "\n\n") + "\n", html: html, unsubscribeURL: unsubscribeURL,
+                           attachments: content.attachments)
     }
 
     func send(_ content: MailContent, to address: String, locale: AppLocale, unsubscribeURL: String? = nil) async throws {

@@ -69,7 +69,17 @@ public struct NotificationKind: Sendable, Equatable {
     /// A new application to review in a chapter one runs.
     public static let applicationSubmitted = NotificationKind(id: "application_submitted", defaultChannel: .inApp, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [applicationDecided, chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
+    /// One's own registration: confirmed, waitlisted, promoted (with the calendar file). Always mailed.
+    public static let eventRegistration = NotificationKind(id: "event_registration", defaultChannel: .email, essential: true, adminOnly: false)
+    /// An event one registered to was cancelled, or changed time or place. Always mailed.
+    public static let eventChanged = NotificationKind(id: "event_changed", defaultChannel: .email, essential: true, adminOnly: false)
+    /// The day-before reminder.
+    public static let eventReminder = NotificationKind(id: "event_reminder", defaultChannel: .email, essential: false, adminOnly: false)
+    /// A message from an event's organisers to its participants.
+    public static let eventMessage = NotificationKind(id: "event_message", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+                                                 chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
 

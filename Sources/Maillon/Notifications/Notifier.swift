@@ -18,6 +18,10 @@ struct Notifier {
         var arguments: [String] = []
         /// A local path (`/…`) to what it is about.
         var link: String? = nil
+        /// Sent with the email, if it goes by email (a calendar invitation).
+        var attachments: [MailAttachment] = []
+        /// Extra paragraphs for the email only (a message from organisers).
+        var mailParagraphs: [String] = []
     }
 
     static func channel(for kind: NotificationKind, userID: UUID, on database: any Database) async throws -> NotificationChannel {
@@ -49,8 +53,9 @@ struct Notifier {
             let content = MailContent(
                 subject: t("\(message.textKey).subject", application.maillon.settings.communityName),
                 greeting: t("mail.greeting", user.name),
-                paragraphs: [t(message.textKey, message.arguments)],
-                action: message.link.map { .init(label: t("notifications.open"), url: base + $0) }
+                paragraphs: [t(message.textKey, message.arguments)] + message.mailParagraphs,
+                action: message.link.map { .init(label: t("notifications.open"), url: base + $0) },
+                attachments: message.attachments
             )
             let unsubscribe = try await Unsubscribe(database: database).url(base: base, userID: userID, kind: message.kind)
             try await Outbox(application: application, database: database, now: now)

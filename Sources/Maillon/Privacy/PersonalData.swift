@@ -13,6 +13,7 @@ protocol PersonalDataSection: Sendable {
 enum PersonalData {
     static let sections: [any PersonalDataSection] = [
         AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
+        EventRegistrationsSection(),
     ]
 
     static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }

@@ -220,8 +220,7 @@ struct ProfileInput {
         func link(_ name: String) -> String? {
             let raw = (values[name] ?? "").trimmingCharacters(in: .whitespaces)
             guard !raw.isEmpty else { return nil }
-            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  url.host?.isEmpty == false, raw.count <= 300 else { errors.add(name, "profile.link_invalid"); return nil }
+            guard WebLink.isValid(raw) else { errors.add(name, "profile.link_invalid"); return nil }
             return raw
         }
         headline = text("headline", max: 120, required: true)

@@ -141,3 +141,18 @@ func makeMember(_ context: TestContext, _ name: String, email: String, chapter: 
     try await DirectoryIndexes.reindex(userID: user.requireID(), on: context.db)
     return user
 }
+
+/// A directory search as a page sees it: the live page and the (uncached) totals and facets.
+struct DirectoryResult {
+    let hits: [DirectoryQuery.Hit]
+    let total: Int
+    let facets: [String: [DirectoryQuery.Facet]]
+}
+
+extension DirectoryQuery {
+    func run(on db: any Database) async throws -> DirectoryResult {
+        let page = try await page(on: db)
+        let summary = try await DirectoryQuery.summary(filter, on: db)
+        return DirectoryResult(hits: page.hits, total: summary.total, facets: summary.facets)
+    }
+}

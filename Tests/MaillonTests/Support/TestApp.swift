@@ -32,6 +32,8 @@ struct TestOptions: Sendable {
     var throttling: ThrottlePolicy = .standard
     var trustProxyHeaders = true
     var maxBodySize = "1mb"
+    /// Off in tests, so counts follow each change at once; the cache has its own test.
+    var directoryCacheSeconds = 0
 }
 
 /// Fixtures for one test: the app, its fakes, and a database no other test sees.
@@ -59,6 +61,7 @@ func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) thr
     settings.database = database
     settings.trustProxyHeaders = options.trustProxyHeaders
     settings.maxBodySize = ByteCount(stringLiteral: options.maxBodySize)
+    settings.directoryCacheSeconds = options.directoryCacheSeconds
     return settings
 }
 

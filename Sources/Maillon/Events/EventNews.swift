@@ -1,0 +1,100 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// What people are told about events, through the notifier (their preferences) and the outbox
+/// (in the caller's transaction). Confirmations and promotions carry the event's calendar file.
+struct EventNews {
+    let application: Application
+    let database: any Database
+    let now: Date
+
+    private var base: String { application.maillon.settings.baseURL.absoluteString }
+
+    /// The event as an iCalendar entry: a stable UID, its revision as SEQUENCE, no attendees.
+    func entry(_ event: Event) throws -> ICalendar.Entry {
+        let id = try event.requireID()
+        let host = application.maillon.settings.baseURL.host ?? "maillon"
+        let url = base + SiteURL.event(id)
+        let place = event.kind == .online ? url : [event.venueName, event.venueAddress].filter { !$0.isEmpty }.joined(separator: ", ")
+        return ICalendar.Entry(uid: "\(id.uuidString.lowercased())@\(host)", sequence: event.revision, stamp: event.updatedAt,
+                               start: event.startsAt, end: event.endsAt, summary: event.title,
+                               description: event.description + "\n\n" + url, location: place, url: url, cancelled: event.isCancelled)
+    }
+
+    func calendarFile(_ event: Event) throws -> MailAttachment {
+        MailAttachment(filename: "event.ics", contentType: "text/calendar; method=PUBLISH",
+                       content: ICalendar.document(name: event.title, entries: [try entry(event)]))
+    }
+
+    private func when(_ event: Event, _ user: User) -> String {
+        DateFormatting.dateTime(event.startsAt, user.locale ?? .default)
+    }
+
+    private func place(_ event: Event) -> String {
+        event.kind == .online ? event.title : [event.venueName, event.venueAddress].filter { !$0.isEmpty }.joined(separator: ", ")
+    }
+
+    private var notifier: Notifier { Notifier(application: application, database: database, now: now) }
+
+    /// Confirmed or waitlisted, just now.
+    func registered(_ registration: Registration, event: Event, user: User, position: Int?) async throws {
+        let id = try event.requireID()
+        if registration.status == .confirmed {
+            try await notifier.notify(user, .init(kind: .eventRegistration, textKey: "event.notify.confirmed", arguments: [event.title, when(event, user)],
+                                                  link: SiteURL.event(id), attachments: [try calendarFile(event)]))
+        } else {
+            try await notifier.notify(user, .init(kind: .eventRegistration, textKey: "event.notify.waitlisted",
+                                                  arguments: [event.title, when(event, user), String(position ?? 1)], link: SiteURL.event(id)))
+        }
+    }
+
+    /// Given a seat that came free.
+    func promoted(_ registrations: [Registration], event: Event) async throws {
+        guard !registrations.isEmpty else { return }
+        let id = try event.requireID()
+        for user in try await User.query(on: database).filter(\.$id ~~ registrations.map { $0.$user.id }).all() {
+            try await notifier.notify(user, .init(kind: .eventRegistration, textKey: "event.notify.promoted", arguments: [event.title, when(event, user)],
+                                                  link: SiteURL.event(id), attachments: [try calendarFile(event)]))
+        }
+    }
+
+    /// Everyone registered or waiting: the event was cancelled, or its time or place changed.
+    func changed(_ event: Event) async throws {
+        let id = try event.requireID()
+        for user in try await participants(event, including: [.confirmed, .waitlisted]) {
+            let message: Notifier.Message = event.isCancelled
+                ? .init(kind: .eventChanged, textKey: "event.notify.cancelled", arguments: [event.title, when(event, user)],
+                        link: SiteURL.event(id), attachments: [try calendarFile(event)])
+                : .init(kind: .eventChanged, textKey: "event.notify.changed", arguments: [event.title, when(event, user), place(event)],
+                        link: SiteURL.event(id), attachments: [try calendarFile(event)])
+            try await notifier.notify(user, message)
+        }
+    }
+
+    /// The day before: those with a seat.
+    func remind(_ event: Event) async throws {
+        let id = try event.requireID()
+        for user in try await participants(event, including: [.confirmed]) {
+            try await notifier.notify(user, .init(kind: .eventReminder, textKey: "event.notify.reminder",
+                                                  arguments: [event.title, when(event, user), place(event)], link: SiteURL.event(id)))
+        }
+    }
+
+    /// A message from the organisers to those with a seat (and, if asked, those waiting).
+    func message(_ event: Event, text: String, includeWaitlist: Bool) async throws -> Int {
+        let id = try event.requireID()
+        let users = try await participants(event, including: includeWaitlist ? [.confirmed, .waitlisted] : [.confirmed])
+        for user in users {
+            try await notifier.notify(user, .init(kind: .eventMessage, textKey: "event.notify.message", arguments: [event.title],
+                                                  link: SiteURL.event(id), mailParagraphs: [text]))
+        }
+        return users.count
+    }
+
+    private func participants(_ event: Event, including statuses: [Registration.Status]) async throws -> [User] {
+        let ids = try await Registration.query(on: database).filter(\.$event.$id == event.requireID()).filter(\.$status ~~ statuses).all(\.$user.$id)
+        guard !ids.isEmpty else { return [] }
+        return try await User.query(on: database).filter(\.$id ~~ ids).all()
+    }
+}

@@ -1,0 +1,321 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Finding events, reading one, registering and cancelling, and each event's calendar file.
+/// Visitors see public events; members see all and register.
+struct EventsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(SiteURL.route(SiteURL.events), use: list)
+        routes.get(SiteURL.route(SiteURL.events) + [":id"], use: show)
+        routes.get(SiteURL.route(SiteURL.events) + [":id", "calendar.ics"], use: calendar)
+        routes.post(SiteURL.route(SiteURL.events) + [":id", "register"], use: register)
+        routes.post(SiteURL.route(SiteURL.events) + [":id", "unregister"], use: unregister)
+    }
+
+    static let perPage = 20
+
+    struct ListPage: Encodable, Sendable {
+        struct Tab: Encodable, Sendable {
+            let label: String
+            let url: String
+            let selected: Bool
+        }
+
+        let heading: String
+        let tabs: [Tab]
+        let filters: [FormModel]
+        let events: [EventCard]
+        let empty: String
+        let pagination: Pagination
+        let newEventURL: String?
+    }
+
+    /// One event in a list (this page, the chapter page, the home page).
+    struct EventCard: Encodable, Sendable {
+        let title: String
+        let url: String
+        let kind: String
+        let when: String
+        let place: String
+        let chapter: String?
+        let places: String
+        let cancelled: Bool
+        let full: Bool
+        /// The reader's own state: "Inscrit·e", "Liste d'attente".
+        let mine: String?
+        /// Past events: how many came.
+        let attendance: String?
+    }
+
+    enum Tab: String, CaseIterable { case upcoming, mine, past }
+
+    /// Cards for `events`, with the reader's registrations and (for past events) attendance, in two queries.
+    static func cards(_ events: [Event], req: Request, chapters: [UUID: Chapter]? = nil, showAttendance: Bool = false) async throws -> [EventCard] {
+        let t = req.t
+        let locale = req.locale
+        let ids = events.compactMap(\.id)
+        var names: [UUID: String] = chapters?.compactMapValues(\.name) ?? [:]
+        if chapters == nil {
+            let chapterIDs = Array(Set(events.compactMap { $0.$chapter.id }))
+            if !chapterIDs.isEmpty {
+                for chapter in try await Chapter.query(on: req.db).filter(\.$id ~~ chapterIDs).all() { names[chapter.id ?? UUID()] = chapter.name }
+            }
+        }
+        var mine: [UUID: Registration.Status] = [:]
+        if let user = req.currentUser, !ids.isEmpty {
+            for registration in try await Registration.query(on: req.db).filter(\.$user.$id == user.requireID()).filter(\.$event.$id ~~ ids)
+                .filter(\.$status != .cancelled).all() {
+                mine[registration.$event.id] = registration.status
+            }
+        }
+        var attended: [UUID: Int] = [:]
+        if showAttendance, !ids.isEmpty {
+            let sql = req.db as! any SQLDatabase
+            let rows = try await sql.select().column("event_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from(Registration.schema).where("event_id", .in, ids).where("attendance", .equal, Registration.Attendance.attended.rawValue)
+                .groupBy("event_id").all()
+            for row in rows { attended[try row.decode(column: "event_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+        }
+        return events.map { event in
+            let id = event.id ?? UUID()
+            return EventCard(
+                title: event.title, url: SiteURL.event(id), kind: t("event.kind.\(event.kind.rawValue)"),
+                when: DateFormatting.dateTime(event.startsAt, locale),
+                place: event.kind == .online ? t("event.online") : event.venueName,
+                chapter: event.$chapter.id.flatMap { names[$0] } ?? t("event.national"),
+                places: t("event.places_left", String(event.placesLeft), String(event.capacity)),
+                cancelled: event.isCancelled, full: event.placesLeft == 0,
+                mine: mine[id].map { t("event.mine.\($0.rawValue)") },
+                attendance: showAttendance ? t("event.attended_count", String(attended[id] ?? 0)) : nil)
+        }
+    }
+
+    /// Events a reader may see: members see all, visitors and applicants the public ones.
+    static func visible(_ query: QueryBuilder<Event>, to user: User?) -> QueryBuilder<Event> {
+        (user?.isMember ?? false) ? query : query.filter(\.$visibility == .public)
+    }
+
+    @Sendable func list(req: Request) async throws -> Response {
+        let t = req.t
+        let user = req.currentUser
+        let tab = req.query[String.self, at: "tab"].flatMap(Tab.init(rawValue:)) ?? .upcoming
+        if tab == .mine, user == nil { throw Abort(.unauthorized) }
+        let chapters = try await Chapter.query(on: req.db).filter(\.$status == .active).sort(\.$name).all()
+        let chapterFilter = req.query[String.self, at: "chapter"].flatMap(UUID.init(uuidString:))
+        let kindFilter = req.query[String.self, at: "kind"].flatMap(Event.Kind.init(rawValue:))
+        let from = req.query[String.self, at: "from"].flatMap { FormReader.localDateTime($0 + "T00:00") }
+        let to = req.query[String.self, at: "to"].flatMap { FormReader.localDateTime($0 + "T23:59") }
+
+        var query = Self.visible(Event.query(on: req.db), to: user)
+        if let chapterFilter { query = query.filter(\.$chapter.$id == chapterFilter) }
+        if let kindFilter { query = query.filter(\.$kind == kindFilter) }
+        if let from { query = query.filter(\.$startsAt >= from) }
+        if let to { query = query.filter(\.$startsAt <= to) }
+        let now = req.now
+        switch tab {
+        case .upcoming: query = query.filter(\.$endsAt >= now).sort(\.$startsAt).sort(\.$id)
+        case .past: query = query.filter(\.$endsAt < now).sort(\.$startsAt, .descending).sort(\.$id)
+        case .mine:
+            let userID = try user!.requireID()
+            query = query.join(Registration.self, on: \Event.$id == \Registration.$event.$id)
+                .filter(Registration.self, \.$user.$id == userID).filter(Registration.self, \.$status != .cancelled)
+                .filter(\.$endsAt >= now).sort(\.$startsAt).sort(\.$id)
+        }
+        let page = Pagination.requestedPage(req)
+        let total = try await query.copy().count()
+        let events = try await query.range((page - 1) * Self.perPage..<page * Self.perPage).all()
+        let cards = try await Self.cards(events, req: req, chapters: Dictionary(chapters.map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a }),
+                                         showAttendance: tab == .past)
+
+        func link(_ tab: Tab) -> String { tab == .upcoming ? SiteURL.events : "\(SiteURL.events)?tab=\(tab.rawValue)" }
+        let tabs = Tab.allCases.filter { $0 != .mine || user != nil }.map { ListPage.Tab(label: t("events.tab.\($0.rawValue)"), url: link($0), selected: $0 == tab) }
+        let filters = FormModel(id: "event-filters", action: SiteURL.events, submitLabel: t("events.filter"), method: "get", fields: [
+            .init(name: "chapter", label: t("events.filter.chapter"), type: "select", required: false,
+                  options: [.init(value: "", label: t("events.filter.any"), selected: chapterFilter == nil)]
+                    + chapters.map { .init(value: $0.id?.uuidString ?? "", label: $0.name, selected: $0.id == chapterFilter) }),
+            .init(name: "kind", label: t("events.filter.kind"), type: "select", required: false,
+                  options: [.init(value: "", label: t("events.filter.any"), selected: kindFilter == nil)]
+                    + Event.Kind.allCases.map { .init(value: $0.rawValue, label: t("event.kind.\($0.rawValue)"), selected: $0 == kindFilter) }),
+            .init(name: "from", label: t("events.filter.from"), type: "date", value: req.query[String.self, at: "from"].flatMap { from == nil ? nil : $0 } ?? "", required: false),
+            .init(name: "to", label: t("events.filter.to"), type: "date", value: req.query[String.self, at: "to"].flatMap { to == nil ? nil : $0 } ?? "", required: false),
+        ], hidden: tab == .upcoming ? [] : [.init(name: "tab", value: tab.rawValue)])
+        var path = link(tab)
+        let parameters = [("chapter", chapterFilter?.uuidString), ("kind", kindFilter?.rawValue),
+                          ("from", from == nil ? nil : req.query[String.self, at: "from"]), ("to", to == nil ? nil : req.query[String.self, at: "to"])]
+            .compactMap { name, value in value.map { "\(name)=\(QueryEncoding.encode($0))" } }
+        if !parameters.isEmpty { path += (path.contains("?") ? "&" : "?") + parameters.joined(separator: "&") }
+        let canCreate = req.principal.map { AccessPolicy.allows($0, .createEvents) } ?? false
+        return try await req.renderPage("events", title: t("events.heading"), ListPage(
+            heading: t("events.heading"), tabs: tabs, filters: [filters], events: cards, empty: t("events.empty.\(tab.rawValue)"),
+            pagination: Pagination(page: page, per: Self.perPage, total: total, path: path, t: t),
+            newEventURL: canCreate ? SiteURL.newEvent : nil))
+    }
+
+    /// The event if this reader may see it: members-only events ask visitors to sign in.
+    static func find(_ req: Request) async throws -> Event {
+        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db) else { throw PageError.notFound }
+        if event.visibility == .members, !(req.currentUser?.isMember ?? false) {
+            if req.currentUser == nil { throw Abort(.unauthorized) }
+            throw PageError.notFound
+        }
+        return event
+    }
+
+    struct ShowPage: Encodable, Sendable {
+        struct Link: Encodable, Sendable {
+            let url: String
+            let label: String
+        }
+
+        let heading: String
+        let kind: String
+        let when: String
+        let chapter: String?
+        let chapterURL: String?
+        let venue: String
+        let address: String
+        let mapURL: String?
+        let onlineURL: String?
+        let onlineHidden: Bool
+        let paragraphs: [String]
+        let costNote: String
+        let places: String
+        let cancelled: Bool
+        let series: String?
+        let error: String?
+        /// Why registering is not possible now (closed, started, cancelled, members only).
+        let closed: String?
+        let status: String?
+        let note: String
+        let canRegister: Bool
+        let canUnregister: Bool
+        let registerURL: String
+        let unregisterURL: String
+        let calendarURL: String
+        let signInURL: String?
+        let organiserLinks: [Link]
+        let cancelURL: String?
+    }
+
+    static func showPage(_ req: Request, _ event: Event, error: String? = nil, note: String = "") async throws -> ShowPage {
+        let t = req.t
+        let id = try event.requireID()
+        let user = req.currentUser
+        let now = req.now
+        let chapter = try await event.$chapter.get(on: req.db)
+        var registration: Registration?
+        if let user {
+            registration = try await Registration.query(on: req.db).filter(\.$event.$id == id).filter(\.$user.$id == user.requireID())
+                .filter(\.$status != .cancelled).first()
+        }
+        let isOrganiser = req.principal.map { AccessPolicy.allows($0, .organiseEvent(chapter: event.$chapter.id)) } ?? false
+        var status: String?
+        if let registration {
+            if registration.status == .confirmed {
+                status = t("event.status.confirmed")
+            } else if let position = try await Seats.waitlistPosition(of: registration, on: req.db) {
+                status = t("event.status.waitlisted", String(position))
+            }
+        }
+        var closed: String?
+        if event.isCancelled { closed = t("event.refused.cancelled") }
+        else if now >= event.startsAt { closed = t("event.refused.started") }
+        else if now >= event.registrationDeadline { closed = t("event.refused.deadline") }
+        else if let user, !user.isMember { closed = t("event.refused.members_only") }
+        let canRegister = closed == nil && registration == nil && user != nil
+        let seesOnline = registration?.status == .confirmed || isOrganiser
+        var series: String?
+        if let seriesID = event.$series.id, let rule = try await EventSeries.find(seriesID, on: req.db) {
+            series = Recurrence(frequency: rule.frequency, weekday: rule.weekday, week: rule.weekOfMonth).map { describe($0, t) }
+        }
+        let organiserLinks: [ShowPage.Link] = isOrganiser ? [
+            .init(url: SiteURL.eventEdit(id), label: t("event.edit")),
+            .init(url: SiteURL.eventDuplicate(id), label: t("event.duplicate")),
+            .init(url: SiteURL.eventAttendees(id), label: t("event.attendees")),
+            .init(url: SiteURL.eventMessage(id), label: t("event.message")),
+        ] : []
+        return ShowPage(
+            heading: event.title, kind: t("event.kind.\(event.kind.rawValue)"),
+            when: t("event.when", DateFormatting.dateTime(event.startsAt, req.locale), DateFormatting.dateTime(event.endsAt, req.locale)),
+            chapter: chapter?.name ?? t("event.national"), chapterURL: chapter.map { SiteURL.chapter($0.slug) },
+            venue: event.venueName, address: event.venueAddress, mapURL: event.mapURL,
+            onlineURL: seesOnline ? event.onlineURL : nil, onlineHidden: event.onlineURL != nil && !seesOnline,
+            paragraphs: event.description.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            costNote: event.costNote, places: t("event.places_left", String(event.placesLeft), String(event.capacity)),
+            cancelled: event.isCancelled, series: series, error: error, closed: closed, status: status, note: note,
+            canRegister: canRegister, canUnregister: registration != nil && now < event.startsAt,
+            registerURL: SiteURL.eventRegister(id), unregisterURL: SiteURL.eventUnregister(id), calendarURL: SiteURL.eventCalendar(id),
+            signInURL: user == nil ? "\(SiteURL.signIn)?next=\(QueryEncoding.encode(SiteURL.event(id)))" : nil,
+            organiserLinks: organiserLinks, cancelURL: isOrganiser && !event.isCancelled && now < event.endsAt ? SiteURL.eventCancel(id) : nil)
+    }
+
+    static func describe(_ rule: Recurrence, _ t: Translator) -> String {
+        let day = t("weekday.\(rule.weekday)")
+        switch rule {
+        case .weekly: return t("event.series.weekly", day)
+        case let .monthly(week, _): return t("event.series.monthly", t("event.series.week.\(week)"), day)
+        }
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        let event = try await Self.find(req)
+        return try await req.renderPage("event", title: event.title, Self.showPage(req, event))
+    }
+
+    @Sendable func register(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let event = try await Self.find(req)
+        let values = try await req.formValues()
+        let note = (values["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        func refuse(_ key: String, _ status: HTTPStatus) async throws -> Response {
+            try await req.renderPage("event", title: event.title, Self.showPage(req, event, error: req.t(key), note: note), status: status)
+        }
+        guard user.isMember else { return try await refuse(Seats.Refusal.notMember.key, .forbidden) }
+        guard note.count <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
+        let eventID = try event.requireID()
+        do {
+            let registration = try await req.db.transaction { db in
+                let seats = Seats(database: db, now: req.now)
+                let registration = try await seats.register(eventID, userID: user.requireID(), note: note)
+                let position = try await Seats.waitlistPosition(of: registration, on: db)
+                let current = try await seats.lock(eventID)
+                try await EventNews(application: req.application, database: db, now: req.now).registered(registration, event: current, user: user, position: position)
+                return registration
+            }
+            try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
+        } catch let refusal as Seats.Refusal {
+            let fresh = try await Self.find(req)
+            return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key), note: note), status: .conflict)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // The same person twice at the same instant: the unique index kept one.
+            let fresh = try await Self.find(req)
+            return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(Seats.Refusal.alreadyRegistered.key)), status: .conflict)
+        }
+        return req.redirect(to: SiteURL.event(eventID), redirectType: .normal)
+    }
+
+    @Sendable func unregister(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let event = try await Self.find(req)
+        let eventID = try event.requireID()
+        do {
+            try await req.db.transaction { db in
+                let seats = Seats(database: db, now: req.now)
+                let promoted = try await seats.cancel(eventID, userID: user.requireID())
+                try await EventNews(application: req.application, database: db, now: req.now).promoted(promoted, event: seats.lock(eventID))
+            }
+        } catch let refusal as Seats.Refusal {
+            let fresh = try await Self.find(req)
+            return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key)), status: .conflict)
+        }
+        try await req.flash(.success, "event.flash.unregistered")
+        return req.redirect(to: SiteURL.event(eventID), redirectType: .normal)
+    }
+
+    @Sendable func calendar(req: Request) async throws -> Response {
+        let event = try await Self.find(req)
+        let news = EventNews(application: req.application, database: req.db, now: req.now)
+        return CalendarController.response(ICalendar.document(name: event.title, entries: [try news.entry(event)]), filename: "event.ics")
+    }
+}

@@ -1,0 +1,121 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Who holds a place at an event: the only code that changes a registration's status or an event's
+/// seat count. Each change runs inside the caller's transaction and begins by locking the event row
+/// (a no-op UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so the changes to one
+/// event happen one at a time and the capacity holds under parallel requests on any number of
+/// instances. Past the capacity, people queue in the order they came; a freed seat goes to the first.
+struct Seats {
+    /// A transaction.
+    let database: any Database
+    let now: Date
+
+    enum Refusal: Error, Equatable {
+        case notFound, cancelled, deadlinePassed, started, alreadyRegistered, notRegistered, capacityBelowConfirmed, notMember
+
+        /// The catalogue key of the message shown on the page the request came from.
+        var key: String {
+            switch self {
+            case .notFound: "event.refused.not_found"
+            case .cancelled: "event.refused.cancelled"
+            case .deadlinePassed: "event.refused.deadline"
+            case .started: "event.refused.started"
+            case .alreadyRegistered: "event.refused.already"
+            case .notRegistered: "event.refused.not_registered"
+            case .capacityBelowConfirmed: "event.capacity_below_confirmed"
+            case .notMember: "event.refused.members_only"
+            }
+        }
+    }
+
+    /// Locks the event for the rest of the transaction and reads it as it now is.
+    func lock(_ eventID: UUID) async throws -> Event {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("UPDATE \(ident: Event.schema) SET confirmed_count = confirmed_count WHERE id = \(bind: eventID)").run()
+        guard let event = try await Event.find(eventID, on: database) else { throw Refusal.notFound }
+        return event
+    }
+
+    /// Registers `userID`: a seat if one is left, else the next place on the waitlist.
+    func register(_ eventID: UUID, userID: UUID, note: String) async throws -> Registration {
+        let event = try await lock(eventID)
+        guard !event.isCancelled else { throw Refusal.cancelled }
+        guard now < event.startsAt else { throw Refusal.started }
+        guard now < event.registrationDeadline else { throw Refusal.deadlinePassed }
+        let existing = try await Registration.query(on: database).filter(\.$event.$id == eventID).filter(\.$user.$id == userID).first()
+        if let existing, existing.status != .cancelled { throw Refusal.alreadyRegistered }
+        let registration = existing ?? Registration()
+        registration.$event.id = eventID
+        registration.$user.id = userID
+        registration.note = note
+        registration.attendance = nil
+        if existing == nil { registration.createdAt = now }
+        registration.updatedAt = now
+        if event.confirmedCount < event.capacity {
+            event.confirmedCount += 1
+            registration.status = .confirmed
+            registration.waitlistNumber = nil
+        } else {
+            event.waitlistSequence += 1
+            registration.status = .waitlisted
+            registration.waitlistNumber = event.waitlistSequence
+        }
+        try await event.save(on: database)
+        try await registration.save(on: database)
+        return registration
+    }
+
+    /// Cancels `userID`'s registration; a seat it frees goes to the first on the waitlist.
+    /// Returns the registrations promoted.
+    func cancel(_ eventID: UUID, userID: UUID) async throws -> [Registration] {
+        let event = try await lock(eventID)
+        guard let registration = try await Registration.query(on: database).filter(\.$event.$id == eventID).filter(\.$user.$id == userID).first(),
+              registration.status != .cancelled else { throw Refusal.notRegistered }
+        guard now < event.startsAt else { throw Refusal.started }
+        let heldSeat = registration.status == .confirmed
+        registration.status = .cancelled
+        registration.waitlistNumber = nil
+        registration.updatedAt = now
+        try await registration.save(on: database)
+        guard heldSeat else { return [] }
+        event.confirmedCount -= 1
+        let promoted = try await fill(event)
+        try await event.save(on: database)
+        return promoted
+    }
+
+    /// Sets a new capacity (never below the seats already given); new seats go to the waitlist.
+    func changeCapacity(_ event: Event, to capacity: Int) async throws -> [Registration] {
+        guard capacity >= event.confirmedCount else { throw Refusal.capacityBelowConfirmed }
+        event.capacity = capacity
+        let promoted = try await fill(event)
+        try await event.save(on: database)
+        return promoted
+    }
+
+    /// Gives free seats to the waitlist, first come first served, until the event starts.
+    private func fill(_ event: Event) async throws -> [Registration] {
+        let free = event.capacity - event.confirmedCount
+        guard free > 0, !event.isCancelled, now < event.startsAt else { return [] }
+        let next = try await Registration.query(on: database).filter(\.$event.$id == event.requireID()).filter(\.$status == .waitlisted)
+            .sort(\.$waitlistNumber).limit(free).all()
+        for registration in next {
+            registration.status = .confirmed
+            registration.waitlistNumber = nil
+            registration.updatedAt = now
+            try await registration.save(on: database)
+        }
+        event.confirmedCount += next.count
+        return next
+    }
+
+    /// A person's place in the queue: 1 for the next to get a seat.
+    static func waitlistPosition(of registration: Registration, on db: any Database) async throws -> Int? {
+        guard registration.status == .waitlisted, let number = registration.waitlistNumber else { return nil }
+        let ahead = try await Registration.query(on: db).filter(\.$event.$id == registration.$event.id).filter(\.$status == .waitlisted)
+            .filter(\.$waitlistNumber < number).count()
+        return ahead + 1
+    }
+}
