@@ -27,6 +27,10 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.routes.defaultMaxBodySize = settings.maxBodySize
     app.logger.logLevel = settings.logLevel
 
+    // Our own pool for blocking work (SQLite queries, password hashing) instead of the process-wide
+    // singleton: SQLite's driver waits for a lock by spinning on a pool thread, so the pool must have
+    // threads left for the connection holding the lock (several apps in one process share the singleton).
+    app.threadPool = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
     try DatabaseSetup.configure(app, settings.database, poolSize: settings.databasePoolSize)
     app.directorySummaries = DirectorySummaryCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
     DatabaseSetup.register(app.migrations)

@@ -6,6 +6,10 @@ import SQLKit
 import Vapor
 
 enum DatabaseSetup {
+    /// How long a request waits for a free connection: a burst (registrations opening for the monthly
+    /// meal) queues rather than failing.
+    static let poolTimeout: TimeAmount = .seconds(30)
+
     static func configure(_ app: Application, _ kind: Settings.DatabaseKind, poolSize: Int) throws {
         switch kind {
         case let .sqlite(path):
@@ -14,11 +18,12 @@ enum DatabaseSetup {
             // SQL (with its values) is logged only at trace level, never at the usual levels.
             // One connection per event loop: SQLite queries run on the thread pool (one thread per core), so
             // more would not read faster, and fewer writers means fewer lock waits.
-            app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace), as: .sqlite)
         case let .postgres(url, searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
-            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, sqlLogLevel: .trace), as: .psql)
+            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, connectionPoolTimeout: poolTimeout,
+                                         sqlLogLevel: .trace), as: .psql)
         }
     }
 

@@ -46,7 +46,8 @@ struct CalendarController: RouteCollection {
             .filter(Registration.self, \.$user.$id == userID).filter(Registration.self, \.$status != .cancelled)
             .filter(\.$startsAt >= req.now.addingTimeInterval(-30 * 86400)).sort(\.$startsAt).limit(500).all()
         let news = EventNews(application: req.application, database: req.db, now: req.now)
-        let name = "\(req.maillon.settings.communityName) — \(user.name)"
+        // Named for the community only: no one's name goes into a feed.
+        let name = "\(req.maillon.settings.communityName) — \(Translator(catalogue: req.maillon.catalogue, locale: user.locale ?? .default)("calendar.feed_name"))"
         return Self.response(ICalendar.document(name: name, entries: try events.map(news.entry)), filename: "maillon.ics")
     }
 

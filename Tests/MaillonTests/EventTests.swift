@@ -1,0 +1,470 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import NIOConcurrencyHelpers
+import Testing
+import Vapor
+import VaporTesting
+
+/// An event of `chapter` starting in `days` days at 12:30 Paris time, for two hours.
+@discardableResult
+func makeEvent(_ ctx: TestContext, chapter: Chapter?, title: String = "Repas mensuel de Lyon", capacity: Int = 40, inDays days: Double = 10,
+               visibility: Event.Visibility = .members, kind: Event.Kind = .monthlyMeal) async throws -> Event {
+    let event = Event()
+    event.$chapter.id = chapter?.id
+    event.kind = kind
+    event.title = title
+    event.description = "Un repas pour se rencontrer.\nChacun·e paie sa part."
+    event.startsAt = ctx.time.now().addingTimeInterval(days * 86400)
+    event.endsAt = event.startsAt.addingTimeInterval(2 * 3600)
+    event.registrationDeadline = event.startsAt
+    event.venueName = "Café des Canuts"
+    event.venueAddress = "12 rue d'Austerlitz, 69004 Lyon"
+    event.capacity = capacity
+    event.confirmedCount = 0
+    event.waitlistSequence = 0
+    event.costNote = "Chacun·e paie son repas"
+    event.visibility = visibility
+    event.status = .scheduled
+    event.revision = 0
+    event.createdAt = ctx.time.now()
+    event.updatedAt = ctx.time.now()
+    try await event.create(on: ctx.db)
+    return event
+}
+
+/// `count` members created in one go (no password work), for crowd tests.
+func makeCrowd(_ ctx: TestContext, _ count: Int) async throws -> [User] {
+    let users = (0..<count).map { User(email: "crowd\($0)@example.org", passwordHash: "x", name: "Membre \($0)", role: .member) }
+    try await users.create(on: ctx.db)
+    return users
+}
+
+@Suite("Meetups")
+struct EventTests {
+    @Test("200 registrations at once for 40 seats: exactly 40 confirmed, 160 waitlisted in order, no error, no duplicate; a cancellation promotes the next")
+    func parallelRegistrations() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, capacity: 40)
+            let eventID = try event.requireID()
+            let crowd = try await makeCrowd(ctx, 200)
+            let failures = NIOLockedValueBox([String]())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for user in crowd {
+                    group.addTask {
+                        do {
+                            _ = try await ctx.db.transaction { db in
+                                try await Seats(database: db, now: ctx.time.now()).register(eventID, userID: user.requireID(), note: "")
+                            }
+                        } catch { failures.withLockedValue { $0.append(String(reflecting: error)) } }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(failures.withLockedValue { $0 }.isEmpty, "\(failures.withLockedValue { $0 }.prefix(2))")
+            let registrations = try await Registration.query(on: ctx.db).filter(\.$event.$id == eventID).all()
+            #expect(registrations.count == 200)
+            #expect(Set(registrations.map { $0.$user.id }).count == 200, "one registration per person")
+            #expect(registrations.filter { $0.status == .confirmed }.count == 40)
+            let waiting = registrations.filter { $0.status == .waitlisted }.sorted { ($0.waitlistNumber ?? 0) < ($1.waitlistNumber ?? 0) }
+            #expect(waiting.count == 160)
+            #expect(waiting.compactMap(\.waitlistNumber) == Array(1...160), "first come, first served, no gaps")
+            let stored = try #require(try await Event.find(eventID, on: ctx.db))
+            #expect(stored.confirmedCount == 40)
+
+            // A confirmed person cancels: exactly the first in line gets the seat.
+            let leaving = try #require(registrations.first { $0.status == .confirmed })
+            let promoted = try await ctx.db.transaction { db in
+                try await Seats(database: db, now: ctx.time.now()).cancel(eventID, userID: leaving.$user.id)
+            }
+            #expect(promoted.map { $0.$user.id } == [waiting[0].$user.id])
+            #expect(try await Registration.query(on: ctx.db).filter(\.$event.$id == eventID).filter(\.$status == .confirmed).count() == 40)
+            #expect(try await Event.find(eventID, on: ctx.db)?.confirmedCount == 40)
+        }
+    }
+
+    @Test("The same person registering twice at once gets one registration")
+    func duplicateRegistration() async throws {
+        try await withMaillon { ctx in
+            let event = try await makeEvent(ctx, chapter: try await makeChapter(ctx, "Lyon"), capacity: 5)
+            let user = try #require(try await makeCrowd(ctx, 1).first)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        do {
+                            _ = try await ctx.db.transaction { db in
+                                try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: user.requireID(), note: "")
+                            }
+                            return true
+                        } catch Seats.Refusal.alreadyRegistered { return false }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await Registration.query(on: ctx.db).count() == 1)
+            #expect(try await Event.find(event.id, on: ctx.db)?.confirmedCount == 1)
+        }
+    }
+
+    @Test("Journey: register with a note, the full event waitlists, cancelling promotes who is told by mail with the calendar file")
+    func registrationJourney() async throws {
+        try await withMaillon { ctx in
+            let charter = try await publishCharter(ctx)
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, capacity: 1)
+            let id = try event.requireID()
+            let first = try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Développeuse")
+            let second = try await makeMember(ctx, "Hugo Martin", email: "hugo@example.org", chapter: lyon, headline: "Graphiste")
+            for user in [first, second] { try await CharterController.recordAcceptance(user, charter, on: ctx.db, now: ctx.time.now()) }
+            let lea = ctx.browser(), hugo = ctx.browser(ip: "203.0.113.11")
+            try await signIn(lea, email: "lea@example.org")
+            try await signIn(hugo, email: "hugo@example.org")
+
+            let page = try await lea.get("/events/\(id)")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("1 / 1 places restantes"))
+            #expect(try await lea.post("/events/\(id)/register", ["note": "Végétarienne"]).status == .seeOther)
+            let confirmation = try #require(ctx.mailer.messages(to: "lea@example.org").last)
+            #expect(confirmation.subject.contains("inscription confirmée"))
+            let invitation = try #require(confirmation.attachments.first)
+            #expect(invitation.contentType.hasPrefix("text/calendar"))
+            #expect(invitation.content.contains("SUMMARY:Repas mensuel de Lyon"))
+            #expect(MailFormat.render(confirmation, from: "Maillon <no-reply@maillon.example>").contains("Content-Type: multipart/mixed"))
+
+            let again = try await lea.post("/events/\(id)/register", ["note": ""])
+            #expect(again.status == .conflict)
+            #expect(again.html.contains("Vous êtes déjà inscrit·e à cet événement."))
+
+            #expect(try await hugo.post("/events/\(id)/register").status == .seeOther)
+            let waiting = try await hugo.get("/events/\(id)")
+            #expect(waiting.html.contains("Vous êtes en position 1 sur la liste d&#39;attente.") || waiting.html.contains("Vous êtes en position 1 sur la liste d'attente."))
+            #expect(waiting.html.contains("0 / 1 places restantes"))
+
+            #expect(try await lea.post("/events/\(id)/unregister").status == .seeOther)
+            let hugoMail = try #require(ctx.mailer.messages(to: "hugo@example.org").last)
+            #expect(hugoMail.subject.contains("une place s'est libérée"))
+            #expect(hugoMail.attachments.count == 1)
+            #expect(try await hugo.get("/events/\(id)").html.contains("Vous êtes inscrit·e."))
+            #expect(try await Registration.query(on: ctx.db).filter(\.$status == .confirmed).count() == 1)
+        }
+    }
+
+    @Test("Refusals: after the deadline, once started, a cancelled event, members only; each with its message and nothing written")
+    func refusals() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let (member, browser) = try await signedInBrowser(ctx)
+            let charter = try await publishCharter(ctx)
+            try await CharterController.recordAcceptance(member, charter, on: ctx.db, now: ctx.time.now())
+            let event = try await makeEvent(ctx, chapter: lyon, inDays: 2)
+            event.registrationDeadline = ctx.time.now().addingTimeInterval(-60)
+            try await event.save(on: ctx.db)
+            let late = try await browser.post("/events/\(event.id!)/register")
+            #expect(late.status == .conflict)
+            #expect(late.html.contains("Les inscriptions sont closes : la date limite est passée."))
+
+            let cancelled = try await makeEvent(ctx, chapter: lyon, title: "Afterwork annulé")
+            cancelled.status = .cancelled
+            try await cancelled.save(on: ctx.db)
+            let refused = try await browser.post("/events/\(cancelled.id!)/register")
+            #expect(refused.status == .conflict)
+            #expect(refused.html.contains("Cet événement est annulé."))
+
+            let started = try await makeEvent(ctx, chapter: lyon, title: "Déjà commencé", inDays: -0.01)
+            let tooLate = try await browser.post("/events/\(started.id!)/register")
+            #expect(tooLate.status == .conflict)
+            #expect(tooLate.html.contains("commencé"))
+            #expect(try await Registration.query(on: ctx.db).count() == 0)
+
+            let tooLong = try await browser.post("/events/\(try await makeEvent(ctx, chapter: lyon, title: "Note").requireID())/register", ["note": String(repeating: "x", count: 501)])
+            #expect(tooLong.status == .unprocessableEntity)
+            #expect(tooLong.html.contains("xxxxx"), "the note is kept")
+
+            // An applicant may read a public event but not register.
+            let (_, applicant) = try await makeApplicant(ctx, to: lyon, email: "nina@example.org", name: "Nina")
+            let open = try await makeEvent(ctx, chapter: lyon, title: "Portes ouvertes", visibility: .public)
+            #expect(try await applicant.get("/events/\(open.id!)").status == .ok)
+            #expect(try await applicant.post("/events/\(open.id!)/register").status == .forbidden)
+            #expect(try await Registration.query(on: ctx.db).count() == 0)
+        }
+    }
+
+    @Test("Visitors see public events only; members-only events ask them to sign in")
+    func visibility() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let open = try await makeEvent(ctx, chapter: lyon, title: "Afterwork ouvert", visibility: .public)
+            let closed = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner entre membres", visibility: .members)
+            let visitor = ctx.browser()
+            let list = try await visitor.get("/events")
+            #expect(list.html.contains("Afterwork ouvert"))
+            #expect(!list.html.contains("Déjeuner entre membres"))
+            #expect(try await visitor.get("/events/\(open.id!)").status == .ok)
+            #expect(try await visitor.get("/events/\(closed.id!)").status == .seeOther, "sign in first")
+            #expect(try await visitor.get("/events/\(closed.id!)/calendar.ics").status == .seeOther)
+            #expect(try await visitor.get("/chapters/lyon").html.contains("Afterwork ouvert"))
+            #expect(!(try await visitor.get("/chapters/lyon").html.contains("Déjeuner entre membres")))
+            let feed = try await visitor.get("/chapters/lyon/calendar.ics")
+            #expect(feed.headers.first(name: .contentType)?.hasPrefix("text/calendar") == true)
+            #expect(feed.html.contains("Afterwork ouvert"))
+            #expect(!feed.html.contains("Déjeuner entre membres"))
+        }
+    }
+
+    @Test("Ambassadors run their own chapter's events only; members run none")
+    func authorization() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let paris = try await makeChapter(ctx, "Paris")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let parisEvent = try await makeEvent(ctx, chapter: paris, title: "Déjeuner parisien")
+            let national = try await makeEvent(ctx, chapter: nil, title: "Webinaire national", kind: .online)
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            for target in [parisEvent, national] {
+                let id = try target.requireID()
+                #expect(try await ambassador.get("/events/\(id)/edit").status == .forbidden)
+                #expect(try await ambassador.post("/events/\(id)/edit", ["title": "Piraté"]).status == .forbidden)
+                #expect(try await ambassador.post("/events/\(id)/cancel").status == .forbidden)
+                #expect(try await ambassador.get("/events/\(id)/attendees").status == .forbidden)
+                #expect(try await ambassador.post("/events/\(id)/message", ["text": "Bonjour"]).status == .forbidden)
+                #expect(try await ambassador.get("/events/new?from=\(id)").status == .forbidden)
+            }
+            #expect(try await Event.find(parisEvent.id, on: ctx.db)?.title == "Déjeuner parisien")
+            #expect(try await Event.find(parisEvent.id, on: ctx.db)?.status == .scheduled)
+
+            // Creating for another chapter, or a national event, is refused on the form.
+            let start = FormReader.localDateTimeValue(ctx.time.now().addingTimeInterval(5 * 86400))
+            let end = FormReader.localDateTimeValue(ctx.time.now().addingTimeInterval(5 * 86400 + 7200))
+            for chapter in [try paris.requireID().uuidString, ""] {
+                let refused = try await ambassador.post("/events/new", ["title": "Intrus", "kind": "lunch", "chapter": chapter, "description": "x",
+                                                                        "starts_at": start, "ends_at": end, "venue_name": "Café", "venue_address": "Rue",
+                                                                        "capacity": "10", "visibility": "members"])
+                #expect(refused.status == .unprocessableEntity)
+            }
+            #expect(try await Event.query(on: ctx.db).filter(\.$title == "Intrus").count() == 0)
+
+            let (_, member) = try await signedInBrowser(ctx)
+            #expect(try await member.get("/events/new").status == .forbidden)
+            #expect(try await member.get("/events/\(parisEvent.id!)/attendees").status == .forbidden)
+            let registration = try #require(try await makeCrowd(ctx, 1).first)
+            let seat = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(parisEvent.requireID(), userID: registration.requireID(), note: "") }
+            #expect(try await member.post("/events/\(parisEvent.id!)/attendees/\(seat.id!)", ["attendance": "attended"]).status == .forbidden)
+            #expect(try await ambassador.post("/events/\(parisEvent.id!)/attendees/\(seat.id!)", ["attendance": "attended"]).status == .forbidden)
+            #expect(try await Registration.find(seat.id, on: ctx.db)?.attendance == nil)
+        }
+    }
+
+    @Test("An ambassador publishes, edits (registrants told of the new time), raises the capacity (the waitlist moves up), checks in and cancels")
+    func organising() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            #expect(try await ambassador.get("/events/new").status == .ok)
+            let start = ctx.time.now().addingTimeInterval(3 * 86400)
+            var form = ["title": "Repas mensuel", "kind": "monthly_meal", "chapter": try lyon.requireID().uuidString,
+                        "description": "Le grand repas du mois.", "starts_at": FormReader.localDateTimeValue(start),
+                        "ends_at": FormReader.localDateTimeValue(start.addingTimeInterval(7200)), "venue_name": "Café des Canuts",
+                        "venue_address": "12 rue d'Austerlitz", "map_url": "javascript:alert(1)", "capacity": "2", "cost_note": "Chacun paie son repas",
+                        "visibility": "public", "repeat": "none"]
+            let bad = try await ambassador.post("/events/new", form)
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.html.contains("Repas mensuel"), "input kept")
+            #expect(try await Event.query(on: ctx.db).count() == 0)
+            form["map_url"] = "https://www.openstreetmap.org/?mlat=45.77&mlon=4.83"
+            #expect(try await ambassador.post("/events/new", form).status == .seeOther)
+            let event = try #require(try await Event.query(on: ctx.db).first())
+            let id = try event.requireID()
+            #expect(event.capacity == 2)
+
+            let crowd = try await makeCrowd(ctx, 4)
+            for user in crowd {
+                _ = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(id, userID: user.requireID(), note: "Sans gluten") }
+            }
+            #expect(try await ambassador.get("/events/\(id)/attendees").html.contains("Sans gluten"))
+
+            let tooSmall = try await ambassador.post("/events/\(id)/edit", form.merging(["capacity": "1"]) { $1 })
+            #expect(tooSmall.status == .unprocessableEntity)
+            #expect(tooSmall.html.contains("La capacité ne peut pas être inférieure"))
+
+            let later = start.addingTimeInterval(3600)
+            var edited = form
+            edited["capacity"] = "3"
+            edited["starts_at"] = FormReader.localDateTimeValue(later)
+            edited["ends_at"] = FormReader.localDateTimeValue(later.addingTimeInterval(7200))
+            #expect(try await ambassador.post("/events/\(id)/edit", edited).status == .seeOther)
+            let stored = try #require(try await Event.find(id, on: ctx.db))
+            #expect(stored.confirmedCount == 3)
+            #expect(stored.revision == 1)
+            let promoted = try #require(try await Registration.query(on: ctx.db).filter(\.$user.$id == crowd[2].requireID()).first())
+            #expect(promoted.status == .confirmed, "the first in line got the new seat")
+            #expect(try await Registration.query(on: ctx.db).filter(\.$user.$id == crowd[3].requireID()).first()?.status == .waitlisted)
+            #expect(ctx.mailer.messages(to: "crowd0@example.org").contains { $0.subject.contains("a changé") })
+
+            // Check-in opens on the day.
+            let seat = try #require(try await Registration.query(on: ctx.db).filter(\.$user.$id == crowd[0].requireID()).first())
+            #expect(try await ambassador.post("/events/\(id)/attendees/\(seat.id!)", ["attendance": "attended"]).status == .seeOther)
+            #expect(try await Registration.find(seat.id, on: ctx.db)?.attendance == nil, "not yet the day")
+            ctx.time.advance(by: 3 * 86400 + 2 * 3600)
+            try await signIn(ambassador, email: "amb@example.org")
+            #expect(try await ambassador.post("/events/\(id)/attendees/\(seat.id!)", ["attendance": "attended"]).status == .seeOther)
+            #expect(try await Registration.find(seat.id, on: ctx.db)?.attendance == .attended)
+            #expect(try await ambassador.get("/events/\(id)/attendees").html.contains("1 présent·es"))
+
+            #expect(try await ambassador.get("/events/\(id)/message").status == .ok)
+            #expect(try await ambassador.post("/events/\(id)/message", ["text": ""]).status == .unprocessableEntity)
+            #expect(try await ambassador.post("/events/\(id)/message", ["text": "Rendez-vous à l'étage."]).status == .seeOther)
+            let note = try #require(ctx.mailer.messages(to: "crowd1@example.org").last)
+            #expect(note.text.contains("Rendez-vous à l'étage."))
+
+            #expect(try await ambassador.post("/events/\(id)/cancel").status == .seeOther)
+            #expect(try await Event.find(id, on: ctx.db)?.status == .cancelled)
+            let cancelledMail = try #require(ctx.mailer.messages(to: "crowd3@example.org").last)
+            #expect(cancelledMail.subject.contains("annulé"))
+            #expect(cancelledMail.attachments.first?.content.contains("STATUS:CANCELLED") == true)
+        }
+    }
+
+    @Test("Duplicating starts a copy a week later; a monthly series creates its dates three months ahead")
+    func duplicateAndSeries() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            let original = try await makeEvent(ctx, chapter: lyon, title: "Petit-déjeuner du mardi")
+            let copy = try await ambassador.get("/events/new?from=\(original.id!)")
+            #expect(copy.status == .ok)
+            #expect(copy.html.contains("Petit-déjeuner du mardi"))
+            #expect(copy.html.contains(FormReader.localDateTimeValue(original.startsAt.addingTimeInterval(7 * 86400))))
+
+            let start = ctx.time.now().addingTimeInterval(2 * 86400)
+            #expect(try await ambassador.post("/events/new", [
+                "title": "Repas mensuel", "kind": "monthly_meal", "chapter": try lyon.requireID().uuidString, "description": "Chaque mois.",
+                "starts_at": FormReader.localDateTimeValue(start), "ends_at": FormReader.localDateTimeValue(start.addingTimeInterval(7200)),
+                "venue_name": "Café", "venue_address": "Rue", "capacity": "40", "visibility": "members", "repeat": "monthly",
+            ]).status == .seeOther)
+            let series = try await Event.query(on: ctx.db).filter(\.$title == "Repas mensuel").sort(\.$startsAt).all()
+            #expect(series.count >= 3 && series.count <= 4, "about three months ahead")
+            #expect(Set(series.compactMap { $0.$series.id }).count == 1)
+            let calendar = Recurrence.calendar
+            for (previous, event) in zip(series, series.dropFirst()) {
+                #expect(calendar.component(.weekday, from: event.startsAt) == calendar.component(.weekday, from: start))
+                #expect((calendar.component(.month, from: event.startsAt) - calendar.component(.month, from: previous.startsAt) + 12) % 12 == 1, "one a month")
+                #expect(calendar.component(.hour, from: event.startsAt) == calendar.component(.hour, from: start), "same local time across DST")
+            }
+            #expect(try await ambassador.get("/events/\(series[1].id!)").html.contains("Série"))
+
+            // The daily job moves the horizon on, once.
+            ctx.time.advance(by: 40 * 86400)
+            try await ExtendSeriesJob().run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            let extended = try await Event.query(on: ctx.db).filter(\.$title == "Repas mensuel").count()
+            #expect(extended > series.count)
+            try await ExtendSeriesJob().run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            #expect(try await Event.query(on: ctx.db).filter(\.$title == "Repas mensuel").count() == extended)
+        }
+    }
+
+    @Test("Recurrence rules: every Tuesday, the first Thursday, the last Friday of each month")
+    func recurrence() throws {
+        let calendar = Recurrence.calendar
+        let first = try #require(calendar.date(from: DateComponents(year: 2027, month: 1, day: 7, hour: 12, minute: 30)))  // a Thursday
+        #expect(Recurrence.monthly(like: first) == .monthly(week: 1, weekday: 5))
+        let until = try #require(calendar.date(from: DateComponents(year: 2027, month: 5, day: 1)))
+        let dates = Recurrence.monthly(week: 1, weekday: 5).occurrences(after: first, until: until)
+        #expect(dates.map { calendar.component(.day, from: $0) } == [4, 4, 1])
+        #expect(dates.allSatisfy { calendar.component(.hour, from: $0) == 12 && calendar.component(.minute, from: $0) == 30 })
+        let lastFriday = try #require(calendar.date(from: DateComponents(year: 2027, month: 1, day: 29, hour: 19)))
+        #expect(Recurrence.monthly(like: lastFriday) == .monthly(week: -1, weekday: 6))
+        #expect(Recurrence.monthly(week: -1, weekday: 6).occurrences(after: lastFriday, until: until).map { calendar.component(.day, from: $0) } == [26, 26, 30])
+        let tuesday = try #require(calendar.date(from: DateComponents(year: 2027, month: 3, day: 23, hour: 9)))
+        let weekly = Recurrence.weekly(like: tuesday).occurrences(after: tuesday, until: until)
+        #expect(weekly.count == 5)
+        #expect(weekly.allSatisfy { calendar.component(.weekday, from: $0) == 3 && calendar.component(.hour, from: $0) == 9 }, "09:00 before and after the clocks change")
+    }
+
+    @Test("iCalendar text is escaped and folded at 75 octets without splitting characters")
+    func icalendarFormat() {
+        #expect(ICalendar.escape("Déjeuner; café, thé\\\nÀ bientôt") == "Déjeuner\\; café\\, thé\\\\\\nÀ bientôt")
+        let line = "DESCRIPTION:" + String(repeating: "é", count: 100)
+        let folded = ICalendar.fold(line)
+        for physical in folded.components(separatedBy: "\r\n") { #expect(physical.utf8.count <= 75) }
+        #expect(folded.replacingOccurrences(of: "\r\n ", with: "") == line)
+    }
+
+    @Test("The day-before reminder goes once, to those with a seat, as each chose")
+    func reminders() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, capacity: 2, inDays: 1.5)
+            let crowd = try await makeCrowd(ctx, 3)
+            for user in crowd {
+                _ = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: user.requireID(), note: "") }
+            }
+            let quiet = NotificationPreference()
+            quiet.$user.id = try crowd[1].requireID()
+            quiet.kind = NotificationKind.eventReminder.id
+            quiet.channel = .off
+            try await quiet.create(on: ctx.db)
+            let context = JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID())
+            try await EventRemindersJob().run(context)
+            #expect(try await AppNotification.query(on: ctx.db).filter(\.$kind == "event_reminder").count() == 0, "not yet within a day")
+            ctx.time.advance(by: 12 * 3600)
+            try await EventRemindersJob().run(context)
+            try await EventRemindersJob().run(context)
+            await ctx.runJobs()
+            #expect(ctx.mailer.messages(to: "crowd0@example.org").filter { $0.subject.contains("rappel") }.count == 1)
+            #expect(ctx.mailer.messages(to: "crowd1@example.org").filter { $0.subject.contains("rappel") }.isEmpty, "turned off")
+            #expect(ctx.mailer.messages(to: "crowd2@example.org").filter { $0.subject.contains("rappel") }.isEmpty, "waitlisted")
+        }
+    }
+
+    @Test("The personal feed lists my events without anyone's name, works without signing in, and stops when rotated")
+    func personalFeed() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let (user, browser) = try await signedInBrowser(ctx)
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Afterwork des canuts")
+            try await makeEvent(ctx, chapter: lyon, title: "Autre événement")
+            _ = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: user.requireID(), note: "Allergie") }
+            let account = try await browser.get("/account")
+            let feedURL = try #require(account.html.components(separatedBy: "href=\"").compactMap { $0.split(separator: "\"").first.map(String.init) }
+                .first { $0.contains("/calendar/") })
+            let path = try #require(URL(string: feedURL)?.path)
+            let feed = try await ctx.browser().get(path)
+            #expect(feed.status == .ok)
+            #expect(feed.html.contains("SUMMARY:Afterwork des canuts"))
+            #expect(!feed.html.contains("Autre événement"))
+            #expect(!feed.html.contains("Camille") && !feed.html.contains("camille@") && !feed.html.contains("Allergie") && !feed.html.contains("ATTENDEE"))
+            #expect(try await ctx.browser().get(path.replacingOccurrences(of: ".ics", with: "x.ics")).status == .notFound)
+            #expect(try await browser.post("/account/calendar/rotate").status == .seeOther)
+            #expect(try await ctx.browser().get(path).status == .notFound, "the old address is off")
+        }
+    }
+
+    @Test("Events pages render: lists with filters, my events, past events with attendance, forms, the printable list")
+    func pagesRender() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            let event = try await makeEvent(ctx, chapter: lyon)
+            let past = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner passé", inDays: -3)
+            for path in ["/events", "/events?tab=mine", "/events?tab=past", "/events?chapter=\(lyon.id!)&kind=lunch&from=2026-01-01&to=2030-01-01",
+                         "/events?kind=nonsense&from=garbage&page=-4", "/events/\(event.id!)", "/events/\(past.id!)", "/events/new",
+                         "/events/\(event.id!)/edit", "/events/\(event.id!)/attendees", "/events/\(event.id!)/message", "/chapters/lyon", "/",
+                         "/events/\(event.id!)/calendar.ics"] {
+                let response = try await ambassador.get(path)
+                #expect(response.status == .ok, "\(path)")
+            }
+            #expect(try await ambassador.get("/events?tab=past").html.contains("0 présent·es"))
+            #expect(try await ambassador.get("/events/not-an-id").status == .notFound)
+            #expect(try await ctx.browser().get("/events?tab=mine").status == .seeOther)
+        }
+    }
+}
