@@ -27,6 +27,14 @@ struct SeedTests {
                 #expect(result.total > 0)
                 names.append(try await User.query(on: ctx.db).sort(\.$email).all(\.$name))
 
+                // Events: past ones with who came, coming ones with seats counted as the registrations say.
+                #expect(report.events == 7 * DemoCommunity.chapters.count + 1)
+                for event in try await Event.query(on: ctx.db).all() {
+                    let confirmed = try await Registration.query(on: ctx.db).filter(\.$event.$id == event.requireID()).filter(\.$status == .confirmed).count()
+                    #expect(event.confirmedCount == confirmed && confirmed <= event.capacity)
+                }
+                #expect(try await Registration.query(on: ctx.db).filter(\.$attendance == .attended).count() > 0)
+
                 let browser = ctx.browser()
                 try await signIn(browser, email: "membre@maillon.example", password: "demo demo demo")
                 #expect(try await browser.get("/directory").status == .ok)

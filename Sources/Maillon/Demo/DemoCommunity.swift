@@ -15,6 +15,7 @@ struct DemoCommunity {
         var chapters = 0
         var members = 0
         var applications = 0
+        var events = 0
     }
 
     static let chapters: [(name: String, region: String, cities: [String])] = [
@@ -120,11 +121,15 @@ struct DemoCommunity {
         let batch = 500
         var index = 0
         let chapterList = chapterIDs
+        var attendees = Array(repeating: [UUID](), count: chapterIDs.count)
         while index < count {
             let range = index..<min(count, index + batch)
             var rows = MemberRows()
             for number in range {
                 makeMember(number, &random, chapters: chapterList, charter: try charter.requireID(), into: &rows)
+            }
+            for (offset, user) in zip(range, rows.users) where attendees[offset % chapterList.count].count < 60 {
+                attendees[offset % chapterList.count].append(user.id ?? UUID())
             }
             let batchRows = rows
             try await database.transaction { db in try await batchRows.insert(on: db) }
@@ -142,6 +147,8 @@ struct DemoCommunity {
                 try await ambassadorship.create(on: database)
             }
         }
+
+        report.events = try await seedEvents(chapters: chapterIDs.map(\.0), attendees: attendees)
 
         for number in 0..<applications {
             let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
@@ -167,6 +174,90 @@ struct DemoCommunity {
             report.applications += 1
         }
         return report
+    }
+
+    /// Each chapter's past meetups (with who came) and coming ones (the monthly meal nearly full,
+    /// a breakfast with a waitlist), and a national online workshop.
+    private func seedEvents(chapters: [UUID], attendees: [[UUID]]) async throws -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = DateFormatting.timeZone
+        let today = calendar.startOfDay(for: now)
+        func at(_ days: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+            calendar.date(byAdding: DateComponents(day: days, hour: hour, minute: minute), to: today) ?? now
+        }
+        // (kind, title, day offset, start hour, length in hours, capacity, registrants)
+        let plan: [(Event.Kind, String, Int, Int, Int, Int, Int)] = [
+            (.monthlyMeal, "Repas mensuel", -28, 20, 3, 40, 38),
+            (.lunch, "Déjeuner freelance", -14, 12, 2, 12, 11),
+            (.afterwork, "Afterwork de rentrée", -7, 19, 3, 30, 24),
+            (.breakfast, "Petit-déjeuner des indépendant·es", 3, 8, 2, 12, 15),
+            (.coworking, "Journée coworking", 6, 9, 8, 20, 9),
+            (.monthlyMeal, "Repas mensuel", 13, 20, 3, 40, 38),
+            (.workshop, "Atelier : fixer son TJM", 20, 14, 3, 16, 5),
+        ]
+        var count = 0
+        for (index, chapterID) in chapters.enumerated() {
+            let name = Self.chapters[index].name
+            for (kind, title, day, hour, length, capacity, wanted) in plan {
+                let people = Array(attendees[index].prefix(wanted))
+                try await makeEvent(chapter: chapterID, kind: kind, title: "\(title) — \(name)", start: at(day, hour, kind == .lunch ? 30 : 0),
+                                    hours: length, capacity: capacity, venue: "Café des Tiers-Lieux", address: "Centre-ville, \(name)",
+                                    people: people)
+                count += 1
+            }
+        }
+        try await makeEvent(chapter: nil, kind: .online, title: "Atelier en ligne : trouver ses premières missions à impact", start: at(9, 18),
+                            hours: 2, capacity: 100, venue: "", address: "", people: Array(attendees.flatMap { $0.prefix(4) }.prefix(30)),
+                            online: "https://visio.maillon.example/atelier", visibility: .public)
+        return count + 1
+    }
+
+    private func makeEvent(chapter: UUID?, kind: Event.Kind, title: String, start: Date, hours: Int, capacity: Int, venue: String, address: String,
+                           people: [UUID], online: String? = nil, visibility: Event.Visibility = .members) async throws {
+        let event = Event()
+        event.$chapter.id = chapter
+        event.kind = kind
+        event.title = title
+        event.description = "Une rencontre pour sortir de l'isolement, partager ses missions et ses doutes.\nOuvert à tous les membres, nouveaux venus bienvenus."
+        event.startsAt = start
+        event.endsAt = start.addingTimeInterval(Double(hours) * 3600)
+        event.registrationDeadline = start
+        event.venueName = venue
+        event.venueAddress = address
+        event.mapURL = venue.isEmpty ? nil : "https://www.openstreetmap.org/"
+        event.onlineURL = online
+        event.capacity = capacity
+        event.costNote = kind == .online ? "" : "Chacun·e paie sa consommation"
+        event.visibility = kind == .monthlyMeal ? .public : visibility
+        event.status = .scheduled
+        event.revision = 0
+        event.createdAt = now
+        event.updatedAt = now
+        let past = start < now
+        let confirmed = min(capacity, people.count)
+        event.confirmedCount = confirmed
+        event.waitlistSequence = past ? 0 : max(0, people.count - capacity)
+        event.remindedAt = past ? start : nil
+        try await event.create(on: database)
+        let eventID = try event.requireID()
+        let registrations = people.enumerated().map { offset, userID -> Registration in
+            let registration = Registration()
+            registration.$event.id = eventID
+            registration.$user.id = userID
+            registration.status = offset < confirmed ? .confirmed : .waitlisted
+            registration.waitlistNumber = offset < confirmed ? nil : offset - confirmed + 1
+            registration.note = offset % 7 == 3 ? "Végétarien·ne" : ""
+            registration.attendance = past && offset < confirmed ? (offset % 6 == 5 ? .noShow : .attended) : nil
+            registration.createdAt = now
+            registration.updatedAt = now
+            return registration
+        }
+        if past {
+            // Past events kept only the seats.
+            try await registrations.filter { $0.status == .confirmed }.create(on: database)
+        } else {
+            try await registrations.create(on: database)
+        }
     }
 
     private func accept(_ user: User, _ charter: Charter) async throws {
@@ -283,7 +374,7 @@ struct SeedCommand: AsyncCommand {
             try await sql.raw("ANALYZE \(ident: table)").run()
         }
         context.console.print("""
-        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.applications) pending applications.
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications.
         Every demo account's password: \(password)
           admin:       admin@maillon.example
           ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…
