@@ -446,6 +446,34 @@ struct EventTests {
         }
     }
 
+    @Test("The attendee list and the event page make the same number of queries for 3 people as for 40")
+    func queriesDoNotGrowWithAttendees() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            let small = try await makeEvent(ctx, chapter: lyon, title: "Petit", capacity: 3)
+            let large = try await makeEvent(ctx, chapter: lyon, title: "Grand", capacity: 40)
+            let crowd = try await makeCrowd(ctx, 45)
+            for (index, user) in crowd.enumerated() {
+                let event = index < 3 ? small : large
+                _ = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: user.requireID(), note: "n") }
+            }
+            ctx.app.logger.logLevel = .trace
+            func queries(_ path: String) async throws -> Int {
+                let response = try await ambassador.get(path)
+                let id = try #require(response.headers.first(name: .xRequestId))
+                return TestLogs.all.split(separator: "\n").filter { $0.contains(id) && $0.hasPrefix("debug") == false && $0.contains("SELECT") }.count
+            }
+            let fewAttendees = try await queries("/events/\(small.id!)/attendees")
+            let manyAttendees = try await queries("/events/\(large.id!)/attendees")
+            #expect(fewAttendees > 0)
+            #expect(fewAttendees == manyAttendees)
+            #expect(try await queries("/events/\(small.id!)") == (try await queries("/events/\(large.id!)")))
+        }
+    }
+
     @Test("Events pages render: lists with filters, my events, past events with attendance, forms, the printable list")
     func pagesRender() async throws {
         try await withMaillon { ctx in
