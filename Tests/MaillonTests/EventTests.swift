@@ -474,6 +474,49 @@ struct EventTests {
         }
     }
 
+    @Test("My registrations are in my data export; erasing my account gives my seat to the next in line")
+    func privacy() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let (user, browser) = try await signedInBrowser(ctx)
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Atelier TJM", capacity: 1)
+            let next = try #require(try await makeCrowd(ctx, 1).first)
+            for person in [user, next] {
+                _ = try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: person.requireID(), note: "Fauteuil roulant") }
+            }
+            let export = try await browser.get("/account/export")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(export.body.readableBytesView)) as? [String: Any])
+            let registrations = try #require(json["event_registrations"] as? [[String: Any]])
+            #expect(registrations.first?["event"] as? String == "Atelier TJM")
+            #expect(registrations.first?["note"] as? String == "Fauteuil roulant")
+
+            try await browser.get("/account/delete")
+            #expect(try await browser.post("/account/delete", ["current_password": goodPassword, "confirm": "supprimer"]).status == .seeOther)
+            #expect(try await Registration.query(on: ctx.db).filter(\.$user.$id == next.requireID()).first()?.status == .confirmed)
+            #expect(try await Event.find(event.id, on: ctx.db)?.confirmedCount == 1)
+            #expect(try await Registration.query(on: ctx.db).count() == 1)
+        }
+    }
+
+    @Test("The weekly digest lists the coming two weeks of my chapter's events")
+    func digestSection() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let paris = try await makeChapter(ctx, "Paris")
+            let reader = try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Développeuse")
+            try await makeEvent(ctx, chapter: lyon, title: "Afterwork lyonnais", inDays: 5)
+            try await makeEvent(ctx, chapter: lyon, title: "Trop loin", inDays: 30)
+            try await makeEvent(ctx, chapter: paris, title: "Déjeuner parisien", inDays: 5)
+            let context = JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID())
+            let lines = try await UpcomingEventsSection().lines(for: reader, since: ctx.time.now().addingTimeInterval(-7 * 86400), context: context,
+                                                              t: Translator(catalogue: ctx.app.maillon.catalogue, locale: .fr))
+            #expect(lines.count == 1)
+            #expect(lines.first?.contains("Afterwork lyonnais") == true)
+            #expect(lines.first?.contains("40 / 40 places restantes") == true)
+            #expect(ctx.app.digestSections.contains { $0 is UpcomingEventsSection })
+        }
+    }
+
     @Test("Events pages render: lists with filters, my events, past events with attendance, forms, the printable list")
     func pagesRender() async throws {
         try await withMaillon { ctx in
