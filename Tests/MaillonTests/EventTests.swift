@@ -84,6 +84,44 @@ struct EventTests {
         }
     }
 
+    @Test("Through the web: 200 signed-in members press Register at once for 40 seats; every one gets an answer, 40 seats, 160 waiting")
+    func parallelRegistrationsOverHTTP() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, capacity: 40, visibility: .public)
+            let eventID = try event.requireID()
+            let hash = try await ctx.app.password.async(on: ctx.app.threadPool, hopTo: ctx.app.eventLoopGroup.next()).hash(goodPassword)
+            let users = (0..<200).map { User(email: "web\($0)@example.org", passwordHash: hash, name: "Membre \($0)", role: .member) }
+            for user in users { user.emailVerifiedAt = ctx.time.now() }
+            try await users.create(on: ctx.db)
+            // Each from its own address, as 200 people would be (the sign-in throttle counts per address).
+            let browsers = try await withThrowingTaskGroup(of: TestBrowser.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let browser = ctx.browser(ip: "198.51.\(index / 200).\(index % 200 + 1)", runsJobs: false)
+                        try await signIn(browser, email: "web\(index)@example.org")
+                        try await browser.get("/events/\(eventID)")
+                        return browser
+                    }
+                }
+                return try await group.reduce(into: [TestBrowser]()) { $0.append($1) }
+            }
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for browser in browsers {
+                    group.addTask { try await browser.post("/events/\(eventID)/register", ["note": ""]).status.code }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 200)
+            #expect(statuses.allSatisfy { $0 == 303 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            let registrations = try await Registration.query(on: ctx.db).filter(\.$event.$id == eventID).all()
+            #expect(Set(registrations.map { $0.$user.id }).count == 200)
+            #expect(registrations.filter { $0.status == .confirmed }.count == 40)
+            #expect(registrations.filter { $0.status == .waitlisted }.count == 160)
+            #expect(try await Event.find(eventID, on: ctx.db)?.confirmedCount == 40)
+        }
+    }
+
     @Test("The same person registering twice at once gets one registration")
     func duplicateRegistration() async throws {
         try await withMaillon { ctx in

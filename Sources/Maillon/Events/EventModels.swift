@@ -129,9 +129,8 @@ struct EventRegistrationsSection: PersonalDataSection {
         let upcoming = try await Registration.query(on: db).filter(\.$user.$id == userID).filter(\.$status != .cancelled)
             .join(Event.self, on: \Registration.$event.$id == \Event.$id).filter(Event.self, \.$startsAt > now).all()
         for registration in upcoming {
-            let seats = Seats(database: db, now: now)
-            let promoted = try await seats.cancel(registration.$event.id, userID: userID)
-            try await EventNews(application: application, database: db, now: now).promoted(promoted, event: seats.lock(registration.$event.id))
+            let promoted = try await Seats(database: db, now: now).cancel(registration.$event.id, userID: userID)
+            try await EventNews(application: application, database: db, now: now).promoted(promoted)
         }
     }
 }

@@ -49,9 +49,9 @@ struct EventNews {
         }
     }
 
-    /// Given a seat that came free.
-    func promoted(_ registrations: [Registration], event: Event) async throws {
-        guard !registrations.isEmpty else { return }
+    /// Given a seat that came free (the registrations come from `Seats`, their event loaded).
+    func promoted(_ registrations: [Registration]) async throws {
+        guard let event = registrations.first?.$event.value else { return }
         let id = try event.requireID()
         for user in try await User.query(on: database).filter(\.$id ~~ registrations.map { $0.$user.id }).all() {
             try await notifier.notify(user, .init(kind: .eventRegistration, textKey: "event.notify.promoted", arguments: [event.title, when(event, user)],

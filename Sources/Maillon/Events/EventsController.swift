@@ -276,11 +276,10 @@ struct EventsController: RouteCollection {
         let eventID = try event.requireID()
         do {
             let registration = try await req.db.transaction { db in
-                let seats = Seats(database: db, now: req.now)
-                let registration = try await seats.register(eventID, userID: user.requireID(), note: note)
+                let registration = try await Seats(database: db, now: req.now).register(eventID, userID: user.requireID(), note: note)
                 let position = try await Seats.waitlistPosition(of: registration, on: db)
-                let current = try await seats.lock(eventID)
-                try await EventNews(application: req.application, database: db, now: req.now).registered(registration, event: current, user: user, position: position)
+                try await EventNews(application: req.application, database: db, now: req.now)
+                    .registered(registration, event: registration.event, user: user, position: position)
                 return registration
             }
             try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
@@ -301,9 +300,8 @@ struct EventsController: RouteCollection {
         let eventID = try event.requireID()
         do {
             try await req.db.transaction { db in
-                let seats = Seats(database: db, now: req.now)
-                let promoted = try await seats.cancel(eventID, userID: user.requireID())
-                try await EventNews(application: req.application, database: db, now: req.now).promoted(promoted, event: seats.lock(eventID))
+                let promoted = try await Seats(database: db, now: req.now).cancel(eventID, userID: user.requireID())
+                try await EventNews(application: req.application, database: db, now: req.now).promoted(promoted)
             }
         } catch let refusal as Seats.Refusal {
             let fresh = try await Self.find(req)

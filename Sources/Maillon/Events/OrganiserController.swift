@@ -178,7 +178,7 @@ struct OrganiserController: RouteCollection {
                 let promoted = try await seats.changeCapacity(current, to: input.capacity)
                 try await current.save(on: db)
                 let news = EventNews(application: req.application, database: db, now: now)
-                try await news.promoted(promoted, event: current)
+                try await news.promoted(promoted)
                 if moved, !current.isCancelled { try await news.changed(current) }
             }
         } catch let refusal as Seats.Refusal {

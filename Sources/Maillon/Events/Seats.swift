@@ -39,6 +39,7 @@ struct Seats {
     }
 
     /// Registers `userID`: a seat if one is left, else the next place on the waitlist.
+    @discardableResult
     func register(_ eventID: UUID, userID: UUID, note: String) async throws -> Registration {
         let event = try await lock(eventID)
         guard !event.isCancelled else { throw Refusal.cancelled }
@@ -64,11 +65,13 @@ struct Seats {
         }
         try await event.save(on: database)
         try await registration.save(on: database)
+        registration.$event.value = event
         return registration
     }
 
     /// Cancels `userID`'s registration; a seat it frees goes to the first on the waitlist.
-    /// Returns the registrations promoted.
+    /// Returns the registrations promoted (each with its event loaded).
+    @discardableResult
     func cancel(_ eventID: UUID, userID: UUID) async throws -> [Registration] {
         let event = try await lock(eventID)
         guard let registration = try await Registration.query(on: database).filter(\.$event.$id == eventID).filter(\.$user.$id == userID).first(),
@@ -108,6 +111,7 @@ struct Seats {
             try await registration.save(on: database)
         }
         event.confirmedCount += next.count
+        for registration in next { registration.$event.value = event }
         return next
     }
 
