@@ -140,7 +140,7 @@ def test_skip_link_is_first_and_reaches_main(driver, server):
 def test_pages_fit_a_360px_screen(driver, server):
     driver.set_window_size(360, 800)
     try:
-        for path in ["/", "/sign-up", "/sign-in", "/password/forgot"]:
+        for path in ["/", "/sign-up", "/sign-in", "/password/forgot", "/events", "/chapters/lyon"]:
             driver.get(server.base + path)
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= 360, f"{path} scrolls sideways ({width}px)"

@@ -111,6 +111,13 @@ def test_monthly_meal_register_waitlist_promote_check_in_calendar(driver, server
         first_row = driver.find_elements(By.CSS_SELECTOR, "tbody tr")[0]
         click_and_wait(driver, first_row.find_element(By.CSS_SELECTOR, "button[value='attended']"))
         assert "1 présent·es" in driver.page_source
+    # Check-in happens on a phone: the list fits a 360px screen.
+    driver.set_window_size(360, 800)
+    try:
+        driver.get(EVENT["url"].rstrip("/") + "/attendees")
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 360
+    finally:
+        driver.set_window_size(1280, 900)
     sign_out(driver)
 
     # The calendar files: the event's, the chapter's public feed, a member's secret feed.
