@@ -214,7 +214,29 @@ struct EventTests {
             let tooLate = try await browser.post("/events/\(started.id!)/register")
             #expect(tooLate.status == .conflict)
             #expect(tooLate.html.contains("commencé"))
-            #expect(try await Registration.query(on: ctx.db).count() == 0)
+
+            // Cancelling works after the deadline, full or not, until the start; then it is refused.
+            let soon = try await makeEvent(ctx, chapter: lyon, title: "Bientôt", capacity: 1, inDays: 0.5)
+            try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).register(soon.requireID(), userID: member.requireID(), note: "") }
+            soon.registrationDeadline = ctx.time.now().addingTimeInterval(-60)
+            try await soon.save(on: ctx.db)
+            #expect(try await browser.post("/events/\(soon.id!)/unregister").status == .seeOther)
+            #expect(try await Registration.query(on: ctx.db).filter(\.$event.$id == soon.requireID()).first()?.status == .cancelled)
+            let seat = Registration()
+            seat.$event.id = try started.requireID()
+            seat.$user.id = try member.requireID()
+            seat.status = .confirmed
+            seat.note = ""
+            seat.createdAt = ctx.time.now()
+            seat.updatedAt = ctx.time.now()
+            try await seat.create(on: ctx.db)
+            let refusedCancel = try await browser.post("/events/\(started.id!)/unregister")
+            #expect(refusedCancel.status == .conflict)
+            #expect(try await Registration.find(seat.id, on: ctx.db)?.status == .confirmed)
+            await #expect(throws: Seats.Refusal.started) {
+                try await ctx.db.transaction { db in try await Seats(database: db, now: ctx.time.now()).cancel(started.requireID(), userID: member.requireID()) }
+            }
+            #expect(try await Registration.query(on: ctx.db).filter(\.$event.$id ~~ [event.requireID(), cancelled.requireID()]).count() == 0, "refusals write nothing")
 
             let tooLong = try await browser.post("/events/\(try await makeEvent(ctx, chapter: lyon, title: "Note").requireID())/register", ["note": String(repeating: "x", count: 501)])
             #expect(tooLong.status == .unprocessableEntity)
@@ -225,7 +247,7 @@ struct EventTests {
             let open = try await makeEvent(ctx, chapter: lyon, title: "Portes ouvertes", visibility: .public)
             #expect(try await applicant.get("/events/\(open.id!)").status == .ok)
             #expect(try await applicant.post("/events/\(open.id!)/register").status == .forbidden)
-            #expect(try await Registration.query(on: ctx.db).count() == 0)
+            #expect(try await Registration.query(on: ctx.db).filter(\.$event.$id == open.requireID()).count() == 0)
         }
     }
 
