@@ -104,8 +104,11 @@ struct EventsController: RouteCollection {
         let chapters = try await Chapter.query(on: req.db).filter(\.$status == .active).sort(\.$name).all()
         let chapterFilter = req.query[String.self, at: "chapter"].flatMap(UUID.init(uuidString:))
         let kindFilter = req.query[String.self, at: "kind"].flatMap(Event.Kind.init(rawValue:))
-        let from = req.query[String.self, at: "from"].flatMap { FormReader.localDateTime($0 + "T00:00") }
-        let to = req.query[String.self, at: "to"].flatMap { FormReader.localDateTime($0 + "T23:59") }
+        // Dates as the date inputs send them (2027-03-04); anything else is ignored.
+        let fromDay = req.query[String.self, at: "from"].flatMap { FormReader.localDateTime($0 + "T00:00") == nil ? nil : $0 }
+        let toDay = req.query[String.self, at: "to"].flatMap { FormReader.localDateTime($0 + "T23:59") == nil ? nil : $0 }
+        let from = fromDay.flatMap { FormReader.localDateTime($0 + "T00:00") }
+        let to = toDay.flatMap { FormReader.localDateTime($0 + "T23:59") }
 
         var query = Self.visible(Event.query(on: req.db), to: user)
         if let chapterFilter { query = query.filter(\.$chapter.$id == chapterFilter) }
@@ -137,12 +140,11 @@ struct EventsController: RouteCollection {
             .init(name: "kind", label: t("events.filter.kind"), type: "select", required: false,
                   options: [.init(value: "", label: t("events.filter.any"), selected: kindFilter == nil)]
                     + Event.Kind.allCases.map { .init(value: $0.rawValue, label: t("event.kind.\($0.rawValue)"), selected: $0 == kindFilter) }),
-            .init(name: "from", label: t("events.filter.from"), type: "date", value: req.query[String.self, at: "from"].flatMap { from == nil ? nil : $0 } ?? "", required: false),
-            .init(name: "to", label: t("events.filter.to"), type: "date", value: req.query[String.self, at: "to"].flatMap { to == nil ? nil : $0 } ?? "", required: false),
+            .init(name: "from", label: t("events.filter.from"), type: "date", value: fromDay ?? "", required: false),
+            .init(name: "to", label: t("events.filter.to"), type: "date", value: toDay ?? "", required: false),
         ], hidden: tab == .upcoming ? [] : [.init(name: "tab", value: tab.rawValue)])
         var path = link(tab)
-        let parameters = [("chapter", chapterFilter?.uuidString), ("kind", kindFilter?.rawValue),
-                          ("from", from == nil ? nil : req.query[String.self, at: "from"]), ("to", to == nil ? nil : req.query[String.self, at: "to"])]
+        let parameters = [("chapter", chapterFilter?.uuidString), ("kind", kindFilter?.rawValue), ("from", fromDay), ("to", toDay)]
             .compactMap { name, value in value.map { "\(name)=\(QueryEncoding.encode($0))" } }
         if !parameters.isEmpty { path += (path.contains("?") ? "&" : "?") + parameters.joined(separator: "&") }
         let canCreate = req.principal.map { AccessPolicy.allows($0, .createEvents) } ?? false
