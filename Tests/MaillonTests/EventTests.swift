@@ -166,6 +166,7 @@ struct EventTests {
             #expect(try await lea.post("/events/\(id)/register", ["note": "Végétarienne"]).status == .seeOther)
             let confirmation = try #require(ctx.mailer.messages(to: "lea@example.org").last)
             #expect(confirmation.subject.contains("inscription confirmée"))
+            #expect(confirmation.unsubscribeURL == nil, "essential: no unsubscribe link")
             let invitation = try #require(confirmation.attachments.first)
             #expect(invitation.contentType.hasPrefix("text/calendar"))
             #expect(invitation.content.contains("SUMMARY:Repas mensuel de Lyon"))
@@ -478,6 +479,7 @@ struct EventTests {
             try await EventRemindersJob().run(context)
             await ctx.runJobs()
             #expect(ctx.mailer.messages(to: "crowd0@example.org").filter { $0.subject.contains("rappel") }.count == 1)
+            #expect(ctx.mailer.messages(to: "crowd0@example.org").first { $0.subject.contains("rappel") }?.unsubscribeURL != nil, "reminders can be turned off")
             #expect(ctx.mailer.messages(to: "crowd1@example.org").filter { $0.subject.contains("rappel") }.isEmpty, "turned off")
             #expect(ctx.mailer.messages(to: "crowd2@example.org").filter { $0.subject.contains("rappel") }.isEmpty, "waitlisted")
         }

@@ -41,5 +41,6 @@ enum DatabaseSetup {
         migrations.add(Migrations005.CreateProfilePhotos())
         migrations.add(Migrations006.CreateDirectoryOrderIndexes())
         migrations.add(Migrations007.CreateEvents())
+        migrations.add(Migrations008.CreateProfessionOrderIndex())
     }
 }

@@ -57,7 +57,8 @@ struct Notifier {
                 action: message.link.map { .init(label: t("notifications.open"), url: base + $0) },
                 attachments: message.attachments
             )
-            let unsubscribe = try await Unsubscribe(database: database).url(base: base, userID: userID, kind: message.kind)
+            // Essential kinds cannot be turned off, so their mail offers no unsubscribe link.
+            let unsubscribe = message.kind.essential ? nil : try await Unsubscribe(database: database).url(base: base, userID: userID, kind: message.kind)
             try await Outbox(application: application, database: database, now: now)
                 .send(content, to: user.email, locale: locale, unsubscribeURL: unsubscribe)
         }
