@@ -289,6 +289,7 @@ struct EventTests {
                 #expect(try await ambassador.get("/events/\(id)/edit").status == .forbidden)
                 #expect(try await ambassador.post("/events/\(id)/edit", ["title": "Piraté"]).status == .forbidden)
                 #expect(try await ambassador.post("/events/\(id)/cancel").status == .forbidden)
+                #expect(try await ambassador.get("/events/\(id)/cancel").status == .forbidden)
                 #expect(try await ambassador.get("/events/\(id)/attendees").status == .forbidden)
                 #expect(try await ambassador.post("/events/\(id)/message", ["text": "Bonjour"]).status == .forbidden)
                 #expect(try await ambassador.get("/events/new?from=\(id)").status == .forbidden)
@@ -382,6 +383,9 @@ struct EventTests {
             let note = try #require(ctx.mailer.messages(to: "crowd1@example.org").last)
             #expect(note.text.contains("Rendez-vous à l'étage."))
 
+            let confirm = try await ambassador.get("/events/\(id)/cancel")
+            #expect(confirm.html.contains("Les 4 personnes inscrites ou en attente seront prévenues"))
+            #expect(try await Event.find(id, on: ctx.db)?.status == .scheduled, "asking is not cancelling")
             #expect(try await ambassador.post("/events/\(id)/cancel").status == .seeOther)
             #expect(try await Event.find(id, on: ctx.db)?.status == .cancelled)
             let cancelledMail = try #require(ctx.mailer.messages(to: "crowd3@example.org").last)
@@ -590,7 +594,7 @@ struct EventTests {
             let past = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner passé", inDays: -3)
             for path in ["/events", "/events?tab=mine", "/events?tab=past", "/events?chapter=\(lyon.id!)&kind=lunch&from=2026-01-01&to=2030-01-01",
                          "/events?kind=nonsense&from=garbage&page=-4", "/events/\(event.id!)", "/events/\(past.id!)", "/events/new",
-                         "/events/\(event.id!)/edit", "/events/\(event.id!)/attendees", "/events/\(event.id!)/message", "/chapters/lyon", "/",
+                         "/events/\(event.id!)/edit", "/events/\(event.id!)/attendees", "/events/\(event.id!)/message", "/events/\(event.id!)/cancel", "/chapters/lyon", "/",
                          "/events/\(event.id!)/calendar.ics"] {
                 let response = try await ambassador.get(path)
                 #expect(response.status == .ok, "\(path)")

@@ -11,6 +11,7 @@ struct OrganiserController: RouteCollection {
         routes.post(events + ["new"], use: create)
         routes.get(events + [":id", "edit"], use: editForm)
         routes.post(events + [":id", "edit"], use: update)
+        routes.get(events + [":id", "cancel"], use: cancelForm)
         routes.post(events + [":id", "cancel"], use: cancel)
         routes.get(events + [":id", "attendees"], use: attendees)
         routes.post(events + [":id", "attendees", ":registrationID"], use: attendance)
@@ -25,6 +26,15 @@ struct OrganiserController: RouteCollection {
         let active = try await Chapter.query(on: req.db).filter(\.$status == .active).sort(\.$name).all()
         if principal.role == .admin { return (active, true) }
         return (active.filter { principal.ambassadorOf.contains($0.id ?? UUID()) }, false)
+    }
+
+    /// The chapters an event may be moved to: the organiser's, plus its own (even if archived since).
+    private func scope(_ req: Request, editing event: Event) async throws -> (chapters: [Chapter], national: Bool) {
+        var (chapters, national) = try await scope(req)
+        if let own = event.$chapter.id, !chapters.contains(where: { $0.id == own }), let chapter = try await Chapter.find(own, on: req.db) {
+            chapters.insert(chapter, at: 0)
+        }
+        return (chapters, national)
     }
 
     /// The event, once the reader is allowed to run it.
@@ -140,7 +150,7 @@ struct OrganiserController: RouteCollection {
 
     @Sendable func editForm(req: Request) async throws -> Response {
         let event = try await organised(req)
-        let (chapters, national) = try await scope(req)
+        let (chapters, national) = try await scope(req, editing: event)
         return try await req.renderPage("form-page", title: req.t("event.edit"),
                                         form(req, action: SiteURL.eventEdit(try event.requireID()), values: EventInput.values(of: event), errors: .init(),
                                              chapters: chapters, national: national, isNew: false))
@@ -149,11 +159,9 @@ struct OrganiserController: RouteCollection {
     @Sendable func update(req: Request) async throws -> Response {
         let event = try await organised(req)
         let id = try event.requireID()
-        let (chapters, national) = try await scope(req)
+        let (chapters, national) = try await scope(req, editing: event)
         let values = try await req.formValues()
-        // The event's own chapter stays allowed (an admin may have moved it; an ambassador keeps it).
-        var allowed = Set(chapters.compactMap(\.id))
-        if let current = event.$chapter.id { allowed.insert(current) }
+        let allowed = Set(chapters.compactMap(\.id))
         var checked = EventInput(values: values, allowedChapters: allowed, allowsNational: national || event.$chapter.id == nil, now: req.now, isNew: false)
         if let chapter = checked.chapter, chapter != event.$chapter.id, !AccessPolicy.allows(req.principal, .organiseEvent(chapter: chapter)) {
             checked.errors.add("chapter", "field.invalid_choice")
@@ -188,6 +196,18 @@ struct OrganiserController: RouteCollection {
         }
         try await req.flash(.success, "flash.saved")
         return req.redirect(to: SiteURL.event(id), redirectType: .normal)
+    }
+
+    /// Cancelling tells everyone registered: the organiser confirms on a page of its own.
+    @Sendable func cancelForm(req: Request) async throws -> Response {
+        let event = try await organised(req)
+        let id = try event.requireID()
+        let t = req.t
+        let people = try await Registration.query(on: req.db).filter(\.$event.$id == id).filter(\.$status != .cancelled).count()
+        return try await req.renderPage("form-page", title: t("event.cancel"), FormPage(
+            heading: t("event.cancel"), intro: t("event.cancel_confirm", event.title, String(people)),
+            forms: [FormModel(id: "cancel-event", action: SiteURL.eventCancel(id), submitLabel: t("event.cancel"), fields: [])],
+            links: [.init(url: SiteURL.event(id), label: t("event.back"))]))
     }
 
     @Sendable func cancel(req: Request) async throws -> Response {
