@@ -583,6 +583,68 @@ struct EventTests {
         }
     }
 
+    @Test("In English: the list, the page, registering and its mail; the online link only for those with a seat; the home page shows my chapter's events")
+    func englishAndOnlineLink() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Remote coffee", capacity: 1, kind: .online)
+            event.onlineURL = "https://visio.example.org/secret-room"
+            try await event.save(on: ctx.db)
+            let id = try event.requireID()
+            let reader = try await makeUser(ctx, email: "ana@example.org", name: "Ana", role: .member, locale: .en)
+            let profile = Profile.newMember(userID: try reader.requireID(), chapterID: try lyon.requireID(), headline: "Designer", city: "Lyon",
+                                            profession: "design", now: ctx.time.now())
+            try await profile.create(on: ctx.db)
+            let browser = ctx.browser()
+            try await signIn(browser, email: "ana@example.org")
+            let list = try await browser.get("/events")
+            #expect(list.html.contains("Upcoming") && list.html.contains("Remote coffee") && list.html.contains("1 / 1 places left"))
+            let before = try await browser.get("/events/\(id)")
+            #expect(before.html.contains("Register") && before.html.contains("The link is given to confirmed participants."))
+            #expect(!before.html.contains("secret-room"), "not before a seat")
+            #expect(try await browser.get("/").html.contains("Coming up in your chapter"))
+            #expect(try await browser.get("/").html.contains("Remote coffee"))
+
+            #expect(try await browser.post("/events/\(id)/register").status == .seeOther)
+            #expect(try #require(ctx.mailer.messages(to: "ana@example.org").last).subject.contains("registration confirmed"))
+            let after = try await browser.get("/events/\(id)")
+            #expect(after.html.contains("You are registered.") && after.html.contains("secret-room"))
+
+            let (_, waiting) = try await signedInBrowser(ctx)
+            #expect(try await waiting.post("/events/\(id)/register").status == .seeOther)
+            let waitingPage = try await waiting.get("/events/\(id)")
+            #expect(waitingPage.html.contains("position 1"))
+            #expect(!waitingPage.html.contains("secret-room"), "a waitlisted person has no seat yet")
+            #expect(!(try await ctx.browser().get("/events/\(id)/calendar.ics").html.contains("secret-room")))
+        }
+    }
+
+    @Test("One date of a series is edited on its own; a blank capacity means 40")
+    func seriesOccurrenceEditedAlone() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            let start = ctx.time.now().addingTimeInterval(2 * 86400)
+            let form = ["title": "Petit-déjeuner du mardi", "kind": "breakfast", "chapter": try lyon.requireID().uuidString, "description": "Chaque semaine.",
+                        "starts_at": FormReader.localDateTimeValue(start), "ends_at": FormReader.localDateTimeValue(start.addingTimeInterval(5400)),
+                        "venue_name": "Café", "venue_address": "Rue", "capacity": "", "visibility": "members", "repeat": "weekly"]
+            #expect(try await ambassador.post("/events/new", form).status == .seeOther)
+            let dates = try await Event.query(on: ctx.db).sort(\.$startsAt).all()
+            #expect(dates.count >= 12, "three months of Tuesdays")
+            #expect(dates.allSatisfy { $0.capacity == 40 })
+            let third = dates[2]
+            var edited = EventInput.values(of: third)
+            edited["title"] = "Petit-déjeuner spécial rentrée"
+            #expect(try await ambassador.post("/events/\(third.id!)/edit", edited).status == .seeOther)
+            let titles = try await Event.query(on: ctx.db).sort(\.$startsAt).all(\.$title)
+            #expect(titles.filter { $0 == "Petit-déjeuner spécial rentrée" }.count == 1)
+            #expect(titles[2] == "Petit-déjeuner spécial rentrée")
+            #expect(titles.filter { $0 == "Petit-déjeuner du mardi" }.count == dates.count - 1)
+        }
+    }
+
     @Test("Events pages render: lists with filters, my events, past events with attendance, forms, the printable list")
     func pagesRender() async throws {
         try await withMaillon { ctx in
