@@ -214,7 +214,7 @@ struct DemoCommunity {
 
     private func makeEvent(chapter: UUID?, kind: Event.Kind, title: String, start: Date, hours: Int, capacity: Int, venue: String, address: String,
                            people: [UUID], online: String? = nil, visibility: Event.Visibility = .members) async throws {
-        let event = Event()
+        let event = Event(createdBy: nil, capacity: capacity, now: now)
         event.$chapter.id = chapter
         event.kind = kind
         event.title = title
@@ -226,13 +226,8 @@ struct DemoCommunity {
         event.venueAddress = address
         event.mapURL = venue.isEmpty ? nil : "https://www.openstreetmap.org/"
         event.onlineURL = online
-        event.capacity = capacity
         event.costNote = kind == .online ? "" : "Chacun·e paie sa consommation"
         event.visibility = kind == .monthlyMeal ? .public : visibility
-        event.status = .scheduled
-        event.revision = 0
-        event.createdAt = now
-        event.updatedAt = now
         let past = start < now
         let confirmed = min(capacity, people.count)
         event.confirmedCount = confirmed

@@ -1,4 +1,3 @@
-import Crypto
 import Fluent
 import Foundation
 import Vapor
@@ -26,9 +25,7 @@ struct CalendarController: RouteCollection {
     /// The secret part of a member's feed address for its current version.
     static func token(userID: UUID, on db: any Database) async throws -> String {
         let version = try await CalendarFeed.query(on: db).filter(\.$user.$id == userID).first()?.version ?? 0
-        let key = try await AppKeys(database: db).value(keyName)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(userID.uuidString).\(version)".utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return try await AppKeys(database: db).sign("\(userID.uuidString).\(version)", with: keyName)
     }
 
     static func personalURL(userID: UUID, req: Request) async throws -> String {

@@ -42,7 +42,7 @@ struct EventInput {
         venueAddress = form.text("venue_address", max: 300, required: !isOnline)
         mapURL = form.link("map_url")
         onlineURL = form.link("online_url", required: isOnline)
-        capacity = form.number("capacity", 1...2000) ?? (form.raw("capacity").isEmpty ? Self.defaultCapacity : capacity)
+        capacity = form.number("capacity", 1...2000) ?? Self.defaultCapacity
         costNote = form.text("cost_note", max: 200)
         visibility = form.choice("visibility", as: Event.Visibility.self) ?? .members
         if isNew, let start {

@@ -15,33 +15,9 @@ struct SeriesPlanner {
         let until = now.addingTimeInterval(Self.horizon)
         let starts = rule.occurrences(after: series.generatedUntil, until: until).filter { $0 > template.startsAt }
         guard !starts.isEmpty else { return }
-        let duration = template.endsAt.timeIntervalSince(template.startsAt)
-        let deadlineLead = template.startsAt.timeIntervalSince(template.registrationDeadline)
+        let seriesID = try series.requireID()
         for start in starts {
-            let event = Event()
-            event.$chapter.id = template.$chapter.id
-            event.$series.id = try series.requireID()
-            event.kind = template.kind
-            event.title = template.title
-            event.description = template.description
-            event.startsAt = start
-            event.endsAt = start.addingTimeInterval(duration)
-            event.registrationDeadline = start.addingTimeInterval(-deadlineLead)
-            event.venueName = template.venueName
-            event.venueAddress = template.venueAddress
-            event.mapURL = template.mapURL
-            event.onlineURL = template.onlineURL
-            event.capacity = template.capacity
-            event.confirmedCount = 0
-            event.waitlistSequence = 0
-            event.costNote = template.costNote
-            event.visibility = template.visibility
-            event.status = .scheduled
-            event.revision = 0
-            event.$createdBy.id = template.$createdBy.id
-            event.createdAt = now
-            event.updatedAt = now
-            try await event.create(on: database)
+            try await template.occurrence(at: start, series: seriesID, now: now).create(on: database)
         }
         series.generatedUntil = starts.last ?? series.generatedUntil
         try await series.save(on: database)

@@ -52,6 +52,38 @@ public final class Event: Model, @unchecked Sendable {
 
     public init() {}
 
+    /// A new scheduled event: no seat given, no one waiting, first revision.
+    init(createdBy: UUID?, capacity: Int, now: Date) {
+        self.$createdBy.id = createdBy
+        self.capacity = capacity
+        self.confirmedCount = 0
+        self.waitlistSequence = 0
+        self.status = .scheduled
+        self.revision = 0
+        self.createdAt = now
+        self.updatedAt = now
+    }
+
+    /// Another date of this event (a series' occurrence): the same details, times moved to `start`.
+    func occurrence(at start: Date, series: UUID, now: Date) -> Event {
+        let event = Event(createdBy: $createdBy.id, capacity: capacity, now: now)
+        event.$chapter.id = $chapter.id
+        event.$series.id = series
+        event.kind = kind
+        event.title = title
+        event.description = description
+        event.startsAt = start
+        event.endsAt = start.addingTimeInterval(endsAt.timeIntervalSince(startsAt))
+        event.registrationDeadline = start.addingTimeInterval(registrationDeadline.timeIntervalSince(startsAt))
+        event.venueName = venueName
+        event.venueAddress = venueAddress
+        event.mapURL = mapURL
+        event.onlineURL = onlineURL
+        event.costNote = costNote
+        event.visibility = visibility
+        return event
+    }
+
     var placesLeft: Int { max(0, capacity - confirmedCount) }
     var isCancelled: Bool { status == .cancelled }
 }

@@ -105,10 +105,10 @@ struct EventsController: RouteCollection {
         let chapterFilter = req.query[String.self, at: "chapter"].flatMap(UUID.init(uuidString:))
         let kindFilter = req.query[String.self, at: "kind"].flatMap(Event.Kind.init(rawValue:))
         // Dates as the date inputs send them (2027-03-04); anything else is ignored.
-        let fromDay = req.query[String.self, at: "from"].flatMap { FormReader.localDateTime($0 + "T00:00") == nil ? nil : $0 }
-        let toDay = req.query[String.self, at: "to"].flatMap { FormReader.localDateTime($0 + "T23:59") == nil ? nil : $0 }
-        let from = fromDay.flatMap { FormReader.localDateTime($0 + "T00:00") }
-        let to = toDay.flatMap { FormReader.localDateTime($0 + "T23:59") }
+        let from = req.query[String.self, at: "from"].flatMap { FormReader.localDateTime($0 + "T00:00") }
+        let to = req.query[String.self, at: "to"].flatMap { FormReader.localDateTime($0 + "T23:59") }
+        let fromDay = from == nil ? nil : req.query[String.self, at: "from"]
+        let toDay = to == nil ? nil : req.query[String.self, at: "to"]
 
         var query = Self.visible(Event.query(on: req.db), to: user)
         if let chapterFilter { query = query.filter(\.$chapter.$id == chapterFilter) }

@@ -116,16 +116,8 @@ struct OrganiserController: RouteCollection {
         }
         let user = try req.requireUser()
         let event = try await req.db.transaction { db in
-            let event = Event()
+            let event = Event(createdBy: try user.requireID(), capacity: input.capacity, now: now)
             input.apply(to: event)
-            event.capacity = input.capacity
-            event.confirmedCount = 0
-            event.waitlistSequence = 0
-            event.status = .scheduled
-            event.revision = 0
-            event.$createdBy.id = try user.requireID()
-            event.createdAt = now
-            event.updatedAt = now
             try await event.create(on: db)
             if let recurrence = input.recurrence {
                 let series = EventSeries()

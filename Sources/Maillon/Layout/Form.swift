@@ -77,13 +77,13 @@ struct FormReader {
         return value
     }
 
-    mutating func number(_ name: String, _ range: ClosedRange<Int>, required: Bool = false) -> Int? {
+    mutating func number(_ name: String, _ range: ClosedRange<Int>, required: Bool = false, invalid: String = "form.number_range") -> Int? {
         let value = raw(name)
         guard !value.isEmpty else {
             if required { errors.add(name, "field.required") }
             return nil
         }
-        guard let number = Int(value), range.contains(number) else { errors.add(name, "form.number_range"); return nil }
+        guard let number = Int(value), range.contains(number) else { errors.add(name, invalid); return nil }
         return number
     }
 

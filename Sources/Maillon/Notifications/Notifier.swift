@@ -97,9 +97,7 @@ struct Unsubscribe {
     }
 
     private func signature(_ payload: String) async throws -> String {
-        let key = try await AppKeys(database: database).value(Self.keyName)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        try await AppKeys(database: database).sign(payload, with: Self.keyName)
     }
 }
 
@@ -115,5 +113,12 @@ struct AppKeys {
             throw Abort(.internalServerError, reason: "app key \(name) missing")
         }
         return try row.decode(column: "value", as: String.self)
+    }
+
+    /// An HMAC-SHA256 of `payload` with the key `name`, base64url without padding (fit for a URL).
+    func sign(_ payload: String, with name: String) async throws -> String {
+        let key = try await value(name)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(key.utf8)))
+        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -205,51 +205,36 @@ struct ProfileInput {
     var causes: [String] = []
 
     init(values: [String: String], activeChapters: Set<UUID>) {
-        func text(_ name: String, max: Int, required: Bool = false) -> String {
-            let value = (values[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if required && value.isEmpty { errors.add(name, "field.required") }
-            if value.count > max { errors.add(name, "field.too_long") }
-            return value
-        }
-        func number(_ name: String, _ range: ClosedRange<Int>) -> Int? {
-            let raw = (values[name] ?? "").trimmingCharacters(in: .whitespaces)
-            guard !raw.isEmpty else { return nil }
-            guard let value = Int(raw), range.contains(value) else { errors.add(name, "profile.number_range"); return nil }
-            return value
-        }
-        func link(_ name: String) -> String? {
-            let raw = (values[name] ?? "").trimmingCharacters(in: .whitespaces)
-            guard !raw.isEmpty else { return nil }
-            guard WebLink.isValid(raw) else { errors.add(name, "profile.link_invalid"); return nil }
-            return raw
-        }
-        headline = text("headline", max: 120, required: true)
-        bio = text("bio", max: 4000)
-        city = text("city", max: 80, required: true)
+        var form = FormReader(values)
+        defer { errors = form.errors }
+        func number(_ name: String, _ range: ClosedRange<Int>) -> Int? { form.number(name, range, invalid: "profile.number_range") }
+        headline = form.text("headline", max: 120, required: true)
+        bio = form.text("bio", max: 4000)
+        city = form.text("city", max: 80, required: true)
         profession = values["profession"] ?? ""
-        if !Profession.all.contains(profession) { errors.add("profession", "field.invalid_choice") }
+        if !Profession.all.contains(profession) { form.errors.add("profession", "field.invalid_choice") }
         chapter = UUID(uuidString: values["chapter"] ?? "")
-        if chapter.map({ !activeChapters.contains($0) }) ?? true { errors.add("chapter", "field.invalid_choice") }
+        if chapter.map({ !activeChapters.contains($0) }) ?? true { form.errors.add("chapter", "field.invalid_choice") }
         availability = values["availability"] ?? ""
-        if !["now", "from", "not"].contains(availability) { errors.add("availability", "field.invalid_choice") }
+        if !["now", "from", "not"].contains(availability) { form.errors.add("availability", "field.invalid_choice") }
         let fromRaw = values["available_from"] ?? ""
         if !fromRaw.isEmpty {
             availableFrom = ProfileController.dayFormatter.date(from: fromRaw)
-            if availableFrom == nil { errors.add("available_from", "profile.date_invalid") }
+            if availableFrom == nil { form.errors.add("available_from", "profile.date_invalid") }
         }
-        if availability == "from" && availableFrom == nil && errors["available_from"] == nil { errors.add("available_from", "field.required") }
+        if availability == "from" && availableFrom == nil && form.errors["available_from"] == nil { form.errors.add("available_from", "field.required") }
         daysPerWeek = number("days_per_week", 1...7)
         workMode = values["work_mode"] ?? ""
-        if !["remote", "onsite", "both"].contains(workMode) { errors.add("work_mode", "field.invalid_choice") }
+        if !["remote", "onsite", "both"].contains(workMode) { form.errors.add("work_mode", "field.invalid_choice") }
         yearsExperience = number("years_experience", 0...60)
         dayRateMin = number("day_rate_min", 50...5000)
         dayRateMax = number("day_rate_max", 50...5000)
-        if let low = dayRateMin, let high = dayRateMax, low > high { errors.add("day_rate_max", "profile.rate_order") }
-        website = link("website")
-        linkedin = link("linkedin")
-        guard let chosen = Profile.Visibility(rawValue: values["visibility"] ?? "") else { errors.add("visibility", "field.invalid_choice"); return }
+        if let low = dayRateMin, let high = dayRateMax, low > high { form.errors.add("day_rate_max", "profile.rate_order") }
+        website = form.link("website")
+        linkedin = form.link("linkedin")
+        guard let chosen = Profile.Visibility(rawValue: values["visibility"] ?? "") else { form.errors.add("visibility", "field.invalid_choice"); return }
         visibility = chosen
-        skills = Taxonomy.normaliseSkills(text("skills", max: 1500))
+        skills = Taxonomy.normaliseSkills(form.text("skills", max: 1500))
         causes = Taxonomy.causes.filter { values["cause_\($0)"] == "yes" }
         languages = Taxonomy.languages.filter { values["language_\($0)"] == "yes" }
     }
