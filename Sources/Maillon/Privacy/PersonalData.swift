@@ -8,6 +8,12 @@ protocol PersonalDataSection: Sendable {
     var name: String { get }
     /// JSON-compatible values (dictionaries, arrays, strings, numbers, booleans).
     func export(userID: UUID, on db: any Database) async throws -> Any
+    /// What must happen for others before the person's rows go (a seat handed to the next in line).
+    func beforeErase(userID: UUID, application: Application, on db: any Database, now: Date) async throws
+}
+
+extension PersonalDataSection {
+    func beforeErase(userID: UUID, application: Application, on db: any Database, now: Date) async throws {}
 }
 
 enum PersonalData {
@@ -26,7 +32,8 @@ enum PersonalData {
 
     /// Erases a person: their rows go (cascading), while what others rely on stays, unsigned:
     /// decisions they took, members they welcomed, charter versions they published.
-    static func erase(userID: UUID, on db: any Database) async throws {
+    static func erase(userID: UUID, application: Application, on db: any Database, now: Date) async throws {
+        for section in sections { try await section.beforeErase(userID: userID, application: application, on: db, now: now) }
         try await DirectoryIndexes.forDatabase(db as! any SQLDatabase).remove(userID: userID, on: db as! any SQLDatabase)
         try await ApplicationEvent.query(on: db).filter(\.$actor.$id == userID).set(\.$actor.$id, to: nil).update()
         try await Welcome.query(on: db).filter(\.$welcomedBy.$id == userID).set(\.$welcomedBy.$id, to: nil).update()

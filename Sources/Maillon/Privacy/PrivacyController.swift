@@ -57,11 +57,7 @@ struct PrivacyController: RouteCollection {
             return try await req.renderPage("form-page", title: req.t("delete.heading"), Self.deletePage(req, errors: errors), status: .unprocessableEntity)
         }
         let userID = try user.requireID()
-        try await req.db.transaction { db in
-            // Their seats at coming events go to the waitlists first (who are told), then they are erased.
-            try await EventRegistrationsSection.release(userID: userID, application: req.application, on: db, now: req.now)
-            try await PersonalData.erase(userID: userID, on: db)
-        }
+        try await req.db.transaction { db in try await PersonalData.erase(userID: userID, application: req.application, on: db, now: req.now) }
         req.sessionContext.record = nil
         req.sessionContext.user = nil
         req.sessionContext.expireCookie = true
