@@ -53,21 +53,23 @@ struct EventNews {
     func promoted(_ registrations: [Registration]) async throws {
         guard let event = registrations.first?.$event.value else { return }
         let id = try event.requireID()
+        let file = try calendarFile(event)
         for user in try await User.query(on: database).filter(\.$id ~~ registrations.map { $0.$user.id }).all() {
             try await notifier.notify(user, .init(kind: .eventRegistration, textKey: "event.notify.promoted", arguments: [event.title, when(event, user)],
-                                                  link: SiteURL.event(id), attachments: [try calendarFile(event)]))
+                                                  link: SiteURL.event(id), attachments: [file]))
         }
     }
 
     /// Everyone registered or waiting: the event was cancelled, or its time or place changed.
     func changed(_ event: Event) async throws {
         let id = try event.requireID()
+        let file = try calendarFile(event)
         for user in try await participants(event, including: [.confirmed, .waitlisted]) {
             let message: Notifier.Message = event.isCancelled
                 ? .init(kind: .eventChanged, textKey: "event.notify.cancelled", arguments: [event.title, when(event, user)],
-                        link: SiteURL.event(id), attachments: [try calendarFile(event)])
+                        link: SiteURL.event(id), attachments: [file])
                 : .init(kind: .eventChanged, textKey: "event.notify.changed", arguments: [event.title, when(event, user), place(event)],
-                        link: SiteURL.event(id), attachments: [try calendarFile(event)])
+                        link: SiteURL.event(id), attachments: [file])
             try await notifier.notify(user, message)
         }
     }
