@@ -26,7 +26,7 @@ struct ImportTests {
             try await admin.get("/admin/import")
             let page = try await admin.post("/admin/import", ["csv": spreadsheet])
             #expect(page.status == .ok)
-            #expect(page.html.contains("2 membres à créer, 0 déjà présents (inchangés), 4 lignes en erreur (ignorées)."))
+            #expect(page.html.contains("2 membres à créer · 0 déjà présent (inchangé) · 4 lignes en erreur (ignorées)"))
             #expect(page.html.contains("Adresse en double dans le fichier."))
             #expect(page.html.contains("Antenne inconnue."))
             #expect(page.html.contains("Métier inconnu."))

@@ -40,9 +40,12 @@ struct UnitTests {
             let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
             for file in files where file.hasSuffix(".swift") {
                 let text = try String(contentsOfFile: "\(root)/\(file)", encoding: .utf8)
-                let regex = try NSRegularExpression(pattern: #"\bt\.count\("([a-z0-9_.]+)""#)
-                for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                    if let range = Range(match.range(at: 1), in: text) { counted.insert(String(text[range])) }
+                // `t.count("key", n)`, and flash messages with a count: `flash(.success, "key", count: n)`.
+                for pattern in [#"\bt\.count\("([a-z0-9_.]+)""#, #""([a-z0-9_.]+)", count:"#] {
+                    let regex = try NSRegularExpression(pattern: pattern)
+                    for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                        if let range = Range(match.range(at: 1), in: text) { counted.insert(String(text[range])) }
+                    }
                 }
             }
         }

@@ -12,12 +12,17 @@ final class SessionContext: @unchecked Sendable {
     var expireCookie = false
     /// The chapters the signed-in person runs as an ambassador.
     var ambassadorOf: Set<UUID> = []
+    /// A visitor without a session: the random value of their CSRF cookie (no row is written for them).
+    var anonymousCSRFCookie: String?
+    var newAnonymousCSRFCookie = false
 }
 
 struct FlashMessage: Codable, Sendable, Equatable {
     enum Kind: String, Codable, Sendable { case success, info, error }
     var kind: Kind
     var key: String
+    /// For a count in words: `key.one` / `key.other` is chosen in the reader's language.
+    var count: Int? = nil
 }
 
 extension Request {
@@ -49,16 +54,35 @@ extension Request {
         return try await SessionStore(request: self).create(user: nil, carrying: nil)
     }
 
-    func flash(_ kind: FlashMessage.Kind, _ key: String) async throws {
+    /// The CSRF token for this page's forms. With a session, the session's own; a visitor without one gets
+    /// a signed double-submit token: a random cookie, and the form carries its HMAC (OWASP's "signed
+    /// double-submit cookie"), so a page view writes nothing to the database.
+    func csrfToken() async throws -> String {
+        if let record = sessionContext.record { return record.csrfToken }
+        let context = sessionContext
+        if context.anonymousCSRFCookie == nil {
+            context.anonymousCSRFCookie = Secret.generate()
+            context.newAnonymousCSRFCookie = true
+        }
+        return try await Self.anonymousToken(for: context.anonymousCSRFCookie ?? "", on: self)
+    }
+
+    /// The token a visitor's form must carry for their CSRF cookie.
+    static func anonymousToken(for cookie: String, on request: Request) async throws -> String {
+        try await AppKeys(database: request.db, cache: request.application.appKeyCache).sign("csrf." + cookie, with: "csrf-hmac")
+    }
+
+    func flash(_ kind: FlashMessage.Kind, _ key: String, count: Int? = nil) async throws {
         let record = try await ensureSession()
         var messages = record.flash.flatMap { try? JSONDecoder().decode([FlashMessage].self, from: Data($0.utf8)) } ?? []
-        messages.append(FlashMessage(kind: kind, key: key))
+        messages.append(FlashMessage(kind: kind, key: key, count: count))
         record.flash = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
         try await record.save(on: db)
     }
 
     /// Returns and clears the messages waiting for the next page.
     func takeFlash() async throws -> [FlashMessage] {
+        // No session, no message waiting (and nothing written).
         guard let record = sessionContext.record, let stored = record.flash else { return [] }
         record.flash = nil
         try await record.save(on: db)
@@ -139,7 +163,10 @@ struct SessionMiddleware: AsyncMiddleware {
         let settings = request.maillon.settings
         let context = request.sessionContext
         let cookieName = Self.cookieName(settings)
-        if let token = request.cookies[cookieName]?.string, !token.isEmpty {
+        if let anonymous = request.cookies[Self.csrfCookieName(settings)]?.string, anonymous.utf8.count == 43 {
+            context.anonymousCSRFCookie = anonymous
+        }
+        if let token = request.cookies[cookieName]?.string, !token.isEmpty, token.utf8.count <= 100 {
             let now = request.now
             if let record = try await UserSession.query(on: request.db).filter(\.$tokenHash == Secret.digest(token)).first() {
                 if SessionStore.isExpired(record, now: now, settings: settings) {
@@ -176,6 +203,10 @@ struct SessionMiddleware: AsyncMiddleware {
         settings.isHTTPS ? "__Host-maillon_session" : "maillon_session"
     }
 
+    static func csrfCookieName(_ settings: Settings) -> String {
+        settings.isHTTPS ? "__Host-maillon_csrf" : "maillon_csrf"
+    }
+
     static func writeCookie(_ context: SessionContext, to response: Response, settings: Settings) {
         let name = cookieName(settings)
         if let token = context.newToken {
@@ -193,8 +224,13 @@ struct SessionMiddleware: AsyncMiddleware {
                 isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax
             )
         }
-        // Pages that depend on the session must never be stored by a shared cache.
-        if context.record != nil || context.newToken != nil {
+        if context.newAnonymousCSRFCookie {
+            // A session cookie (no Max-Age): it lives as long as the browser, like the forms that carry its HMAC.
+            response.cookies[csrfCookieName(settings)] = HTTPCookies.Value(
+                string: context.anonymousCSRFCookie ?? "", path: "/", isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax)
+        }
+        // Pages that depend on the session (or carry a visitor's token) must never be stored by a shared cache.
+        if context.record != nil || context.newToken != nil || context.anonymousCSRFCookie != nil {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
     }

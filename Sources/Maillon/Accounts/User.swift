@@ -25,6 +25,11 @@ public final class User: Model, @unchecked Sendable {
     @OptionalField(key: "totp_enabled_at") public var totpEnabledAt: Date?
     /// The last time step whose code was accepted, so a code cannot be replayed.
     @OptionalField(key: "totp_last_step") var totpLastStep: Int?
+    /// The address the person asked to move to, until confirmed (or cancelled by a password change).
+    @OptionalField(key: "pending_email") public var pendingEmail: String?
+    /// Addresses the account had before (a JSON array), so that erasure can find them everywhere.
+    @OptionalField(key: "former_emails") var formerEmailsJSON: String?
+    @OptionalField(key: "last_sign_in_at") public var lastSignInAt: Date?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
@@ -43,6 +48,14 @@ public final class User: Model, @unchecked Sendable {
     /// Admitted to the community (admins are members too).
     public var isMember: Bool { role == .member || role == .admin }
     public var hasTwoStep: Bool { totpEnabledAt != nil && totpSecret != nil }
+
+    var formerEmails: [String] {
+        get { formerEmailsJSON.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? [] }
+        set { formerEmailsJSON = newValue.isEmpty ? nil : String(decoding: (try? JSONEncoder().encode(newValue)) ?? Data(), as: UTF8.self) }
+    }
+
+    /// Every address this account ever had, the current one first.
+    var everyEmail: [String] { [email] + formerEmails.filter { $0 != email } + (pendingEmail.map { [$0] } ?? []) }
 }
 
 public enum EmailAddress {
@@ -53,9 +66,9 @@ public enum EmailAddress {
     /// A deliberately plain check: one `@`, a dot in the domain, no spaces, sane length.
     /// The verification mail is the real proof.
     public static func isPlausible(_ email: String) -> Bool {
-        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else { return false }
+        guard email.utf8.count <= 254, !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
         let domain = parts[1]
         return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
     }

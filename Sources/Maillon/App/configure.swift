@@ -32,6 +32,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     // threads left for the connection holding the lock (several apps in one process share the singleton).
     app.threadPool = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
     try DatabaseSetup.configure(app, settings.database, poolSize: settings.databasePoolSize)
+    app.appKeyCache = AppKeyCache()
     app.directorySummaries = DirectorySummaryCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
     DatabaseSetup.register(app.migrations)
 
@@ -88,6 +89,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: AdminChaptersController())
     try app.register(collection: EventsController())
     try app.register(collection: OrganiserController())
+    try app.register(collection: SeriesController())
     try app.register(collection: CalendarController())
     try app.register(collection: CharterController())
     try app.register(collection: ApplicationsController())

@@ -17,7 +17,7 @@ struct ChaptersController: RouteCollection {
             let name: String
             let region: String
             let url: String
-            let members: Int
+            let members: String
         }
         let heading: String
         let rows: [Row]
@@ -27,13 +27,15 @@ struct ChaptersController: RouteCollection {
         struct Person: Encodable, Sendable {
             let name: String
             let headline: String
+            var url: String? = nil
+            var photoURL: String? = nil
         }
         let heading: String
         let region: String
         let description: String
         let contactEmail: String?
         let ambassadors: [Person]
-        let memberCount: Int
+        let memberCount: String
         let newcomers: [Person]
         let showNewcomers: Bool
         let canFollow: Bool
@@ -60,7 +62,7 @@ struct ChaptersController: RouteCollection {
     @Sendable func list(req: Request) async throws -> Response {
         let chapters = try await Chapter.query(on: req.db).filter(\.$status == .active).sort(\.$name).all()
         let counts = try await Self.memberCounts(req.db)
-        let rows = chapters.map { ListPage.Row(name: $0.name, region: $0.region, url: SiteURL.chapter($0.slug), members: counts[$0.id ?? UUID()] ?? 0) }
+        let rows = chapters.map { ListPage.Row(name: $0.name, region: $0.region, url: SiteURL.chapter($0.slug), members: req.t.count("chapters.members", counts[$0.id ?? UUID()] ?? 0)) }
         return try await req.renderPage("chapters", title: req.t("chapters.heading"), ListPage(heading: req.t("chapters.heading"), rows: rows))
     }
 
@@ -74,10 +76,19 @@ struct ChaptersController: RouteCollection {
     @Sendable func show(req: Request) async throws -> Response {
         let chapter = try await Self.find(req)
         let chapterID = try chapter.requireID()
-        let ambassadors = try await Ambassadorship.query(on: req.db).filter(\.$chapter.$id == chapterID)
+        let ambassadorUsers = try await Ambassadorship.query(on: req.db).filter(\.$chapter.$id == chapterID)
             .with(\.$user).all().map(\.user)
-        let headlines = try await Profile.query(on: req.db).filter(\.$user.$id ~~ ambassadors.compactMap(\.id)).all()
-        let headline = Dictionary(headlines.map { ($0.$user.id, $0.headline) }, uniquingKeysWith: { a, _ in a })
+        let profiles = Dictionary(try await Profile.query(on: req.db).filter(\.$user.$id ~~ ambassadorUsers.compactMap(\.id)).all().map { ($0.$user.id, $0) },
+                                  uniquingKeysWith: { a, _ in a })
+        // Ambassadors are shown as their profile allows: a hidden profile is hidden here too.
+        let ambassadors: [ShowPage.Person] = ambassadorUsers.compactMap { user in
+            guard let id = user.id else { return nil }
+            // An ambassador without a profile (an admin) is shown to members only, by name.
+            guard let profile = profiles[id] else { return (req.currentUser?.isMember ?? false) ? ShowPage.Person(name: user.name, headline: "") : nil }
+            guard profile.isVisible(to: req.currentUser) else { return nil }
+            return ShowPage.Person(name: user.name, headline: profile.headline, url: SiteURL.member(id),
+                                   photoURL: profile.photoPath.map { SiteURL.member(id) + "/photo?v=" + $0 })
+        }
         let memberCount = try await Profile.query(on: req.db).filter(\.$homeChapter.$id == chapterID).filter(\.$visibility != .hidden).count()
         let isMember = req.currentUser.map { $0.isMember } ?? false
         // Newcomers are people: only members see who they are.
@@ -99,8 +110,8 @@ struct ChaptersController: RouteCollection {
         let events = try await EventsController.cards(upcoming, req: req, chapters: [chapterID: chapter])
         let page = ShowPage(
             heading: chapter.name, region: chapter.region, description: chapter.description, contactEmail: chapter.contactEmail,
-            ambassadors: ambassadors.map { .init(name: $0.name, headline: headline[$0.id ?? UUID()] ?? "") },
-            memberCount: memberCount, newcomers: newcomers, showNewcomers: isMember,
+            ambassadors: ambassadors,
+            memberCount: req.t.count("chapters.members", memberCount), newcomers: newcomers, showNewcomers: isMember,
             canFollow: isMember, following: following, followURL: SiteURL.chapter(chapter.slug) + "/follow",
             welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil, archived: chapter.status == .archived,
             events: events, calendarURL: SiteURL.chapterCalendar(chapter.slug), newEventURL: runs ? SiteURL.newEvent : nil)

@@ -66,6 +66,10 @@ public enum SiteURL {
     public static func eventAttendees(_ id: UUID) -> String { "\(event(id))/attendees" }
     public static func eventAttendance(_ id: UUID, _ registration: UUID) -> String { "\(eventAttendees(id))/\(registration.uuidString)" }
     public static func eventMessage(_ id: UUID) -> String { "\(event(id))/message" }
+    public static let eventSeriesRoot = "/events/series"
+    public static func eventSeries(_ id: UUID) -> String { "\(eventSeriesRoot)/\(id.uuidString)" }
+    public static func eventSeriesChange(_ id: UUID) -> String { "\(eventSeries(id))/change" }
+    public static func eventSeriesEnd(_ id: UUID) -> String { "\(eventSeries(id))/end" }
     public static func chapterCalendar(_ slug: String) -> String { "\(chapters)/\(slug)/calendar.ics" }
     public static func personalCalendar(_ user: UUID, _ token: String) -> String { "\(calendars)/\(user.uuidString)/\(token).ics" }
     public static let theme = "/theme.css"
@@ -79,7 +83,7 @@ public enum SiteURL {
 
     /// Accepts only a local path (`/…`, not `//host` nor a scheme), for `next=` and `back=` parameters.
     public static func localPath(_ candidate: String?) -> String? {
-        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
+        guard let candidate, candidate.utf8.count <= 1000, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
               !candidate.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
         return candidate
     }

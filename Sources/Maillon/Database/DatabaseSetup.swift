@@ -42,5 +42,6 @@ enum DatabaseSetup {
         migrations.add(Migrations006.CreateDirectoryOrderIndexes())
         migrations.add(Migrations007.CreateEvents())
         migrations.add(Migrations008.CreateProfessionOrderIndex())
+        migrations.add(Migrations009.AddHardeningColumns())
     }
 }

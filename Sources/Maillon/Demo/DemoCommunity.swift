@@ -232,7 +232,6 @@ struct DemoCommunity {
         let confirmed = min(capacity, people.count)
         event.confirmedCount = confirmed
         event.waitlistSequence = past ? 0 : max(0, people.count - capacity)
-        event.remindedAt = past ? start : nil
         try await event.create(on: database)
         let eventID = try event.requireID()
         let registrations = people.enumerated().map { offset, userID -> Registration in
@@ -243,6 +242,7 @@ struct DemoCommunity {
             registration.waitlistNumber = offset < confirmed ? nil : offset - confirmed + 1
             registration.note = offset % 7 == 3 ? "Végétarien·ne" : ""
             registration.attendance = past && offset < confirmed ? (offset % 6 == 5 ? .noShow : .attended) : nil
+            registration.remindedAt = past ? start : nil
             registration.createdAt = now
             registration.updatedAt = now
             return registration

@@ -38,14 +38,25 @@ struct CalendarController: RouteCollection {
         guard let userID = req.parameters.get("user", as: UUID.self), let file = req.parameters.get("file"), file.hasSuffix(".ics"),
               let user = try await User.find(userID, on: req.db), user.isMember,
               Secret.matches(try await Self.token(userID: userID, on: req.db), String(file.dropLast(4))) else { throw PageError.notFound }
-        let events = try await Event.query(on: req.db)
-            .join(Registration.self, on: \Event.$id == \Registration.$event.$id)
-            .filter(Registration.self, \.$user.$id == userID).filter(Registration.self, \.$status != .cancelled)
-            .filter(\.$startsAt >= req.now.addingTimeInterval(-30 * 86400)).sort(\.$startsAt).limit(500).all()
+        let registrations = try await Registration.query(on: req.db)
+            .join(Event.self, on: \Registration.$event.$id == \Event.$id)
+            .filter(\.$user.$id == userID).filter(\.$status != .cancelled)
+            .filter(Event.self, \.$startsAt >= req.now.addingTimeInterval(-30 * 86400)).sort(Event.self, \.$startsAt).limit(500).all()
         let news = EventNews(application: req.application, database: req.db, now: req.now)
+        let t = Translator(catalogue: req.maillon.catalogue, locale: user.locale ?? .default)
+        var entries: [ICalendar.Entry] = []
+        for registration in registrations {
+            var entry = try news.entry(try registration.joined(Event.self))
+            // A waitlist place is no seat: the calendar shows it as tentative, with the position.
+            if entry.status != .cancelled, let position = try await Seats.waitlistPosition(of: registration, on: req.db) {
+                entry.status = .tentative
+                entry.summary = t("calendar.waitlisted_summary", entry.summary, String(position))
+            }
+            entries.append(entry)
+        }
         // Named for the community only: no one's name goes into a feed.
-        let name = "\(req.maillon.settings.communityName) — \(Translator(catalogue: req.maillon.catalogue, locale: user.locale ?? .default)("calendar.feed_name"))"
-        return Self.response(ICalendar.document(name: name, entries: try events.map(news.entry)), filename: "maillon.ics")
+        let name = "\(req.maillon.settings.communityName) — \(t("calendar.feed_name"))"
+        return Self.response(ICalendar.document(name: name, entries: entries), filename: "maillon.ics")
     }
 
     @Sendable func chapter(req: Request) async throws -> Response {

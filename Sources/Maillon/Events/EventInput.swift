@@ -36,6 +36,7 @@ struct EventInput {
         if let deadline, let start, deadline > start { form.errors.add("registration_deadline", "event.deadline_after_start") }
         startsAt = start ?? now
         endsAt = end ?? now
+        // Left empty, the deadline is the start, and follows it when the event moves.
         registrationDeadline = deadline ?? startsAt
         let isOnline = kind == .online
         venueName = form.text("venue_name", max: 120, required: !isOnline)
@@ -50,6 +51,12 @@ struct EventInput {
             case "", "none": recurrence = nil
             case "weekly": recurrence = Recurrence.weekly(like: start)
             case "monthly": recurrence = Recurrence.monthly(like: start)
+            case "monthly_last":
+                if Recurrence.isLastOfMonth(start) {
+                    recurrence = .monthly(week: -1, weekday: Recurrence.calendar.component(.weekday, from: start))
+                } else {
+                    form.errors.add("repeat", "event.repeat.not_last")
+                }
             default: form.errors.add("repeat", "field.invalid_choice")
             }
         }
@@ -78,7 +85,7 @@ struct EventInput {
             "title": event.title, "description": event.description, "kind": event.kind.rawValue,
             "chapter": event.$chapter.id?.uuidString ?? "",
             "starts_at": FormReader.localDateTimeValue(event.startsAt), "ends_at": FormReader.localDateTimeValue(event.endsAt),
-            "registration_deadline": FormReader.localDateTimeValue(event.registrationDeadline),
+            "registration_deadline": event.hasDefaultDeadline ? "" : FormReader.localDateTimeValue(event.registrationDeadline),
             "venue_name": event.venueName, "venue_address": event.venueAddress, "map_url": event.mapURL ?? "",
             "online_url": event.onlineURL ?? "", "capacity": String(event.capacity), "cost_note": event.costNote,
             "visibility": event.visibility.rawValue,
@@ -107,6 +114,29 @@ enum Recurrence: Equatable, Sendable {
         let parts = calendar.dateComponents([.day, .weekday], from: date)
         let week = ((parts.day ?? 1) - 1) / 7 + 1
         return .monthly(week: week >= 5 ? -1 : week, weekday: parts.weekday ?? 1)
+    }
+
+    /// Whether no later day of `date`'s month falls on the same weekday (25 December 2026 is the last Friday).
+    static func isLastOfMonth(_ date: Date) -> Bool {
+        let calendar = Self.calendar
+        guard let later = calendar.date(byAdding: .day, value: 7, to: date) else { return false }
+        return calendar.component(.month, from: later) != calendar.component(.month, from: date)
+    }
+
+    /// A moment before `from`, at `hour`:`minute` Paris time, from which `occurrences(after:)` walks on
+    /// to this rule's dates from `from` on: where a changed series starts again.
+    func anchor(before from: Date, hour: Int, minute: Int) -> Date? {
+        let calendar = Self.calendar
+        let day = calendar.startOfDay(for: from)
+        let anchorDay: Date?
+        switch self {
+        case let .weekly(weekday):
+            let shift = (weekday - calendar.component(.weekday, from: day) + 7) % 7
+            anchorDay = calendar.date(byAdding: .day, value: shift - 7, to: day)
+        case .monthly:
+            anchorDay = calendar.date(byAdding: .month, value: -1, to: day)
+        }
+        return anchorDay.flatMap { calendar.date(bySettingHour: hour, minute: minute, second: 0, of: $0) }
     }
 
     var frequency: String { if case .weekly = self { "weekly" } else { "monthly" } }

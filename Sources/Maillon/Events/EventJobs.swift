@@ -47,24 +47,30 @@ struct ExtendSeriesJob: Job {
     }
 }
 
-/// Hourly: the day-before reminder for events starting within 24 hours, once per event (claimed by
-/// a conditional update, so several instances send it once), following each person's preferences.
+/// Hourly: the reminder for each seat at an event starting within 24 hours, once per registration
+/// (claimed by a conditional update, so several instances send it once, and someone given a seat after
+/// the others were reminded still gets theirs), following each person's preferences.
 struct EventRemindersJob: Job {
     static let kind = "event-reminders"
 
     func run(_ context: JobContext) async throws {
         let now = context.now
-        let due = try await Event.query(on: context.db).filter(\.$status == .scheduled).filter(\.$remindedAt == nil)
-            .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(24 * 3600)).all()
-        for event in due {
+        let due = try await Registration.query(on: context.db)
+            .join(Event.self, on: \Registration.$event.$id == \Event.$id)
+            .filter(\.$status == .confirmed).filter(\.$remindedAt == nil)
+            .filter(Event.self, \.$status == .scheduled).filter(Event.self, \.$startsAt > now)
+            .filter(Event.self, \.$startsAt <= now.addingTimeInterval(24 * 3600))
+            .all()
+        for registration in due {
             try await context.db.transaction { db in
                 let sql = db as! any SQLDatabase
                 let claimed = try await sql.raw("""
-                    UPDATE \(ident: Event.schema) SET reminded_at = \(bind: now)
-                    WHERE id = \(bind: event.requireID()) AND reminded_at IS NULL RETURNING id
+                    UPDATE \(ident: Registration.schema) SET reminded_at = \(bind: now)
+                    WHERE id = \(bind: registration.requireID()) AND reminded_at IS NULL AND status = 'confirmed' RETURNING id
                     """).first()
-                guard claimed != nil else { return }
-                try await EventNews(application: context.application, database: db, now: now).remind(event)
+                guard claimed != nil, let event = try await Event.find(registration.$event.id, on: db),
+                      let user = try await User.find(registration.$user.id, on: db) else { return }
+                try await EventNews(application: context.application, database: db, now: now).remind(user, of: event)
             }
         }
     }
@@ -83,7 +89,7 @@ struct UpcomingEventsSection: DigestSection {
             .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(14 * 86400))
             .sort(\.$startsAt).limit(10).all()
             .map { event in
-                "\(DateFormatting.dateTime(event.startsAt, t.locale)) — \(event.title) (\(t("event.places_left", String(event.placesLeft), String(event.capacity)))) \(base)\(SiteURL.event(event.id ?? UUID()))"
+                "\(DateFormatting.dateTime(event.startsAt, t.locale)) — \(event.title) (\(EventsController.places(event, t))) \(base)\(SiteURL.event(event.id ?? UUID()))"
             }
     }
 }

@@ -46,7 +46,7 @@ public final class Event: Model, @unchecked Sendable {
     @OptionalParent(key: "created_by_id") public var createdBy: User?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
-    /// When the day-before reminder went out (so it goes once).
+    /// No longer used: reminders are per registration (`Registration.remindedAt`) since migration 009.
     @OptionalField(key: "reminded_at") public var remindedAt: Date?
 
     public init() {}
@@ -84,6 +84,8 @@ public final class Event: Model, @unchecked Sendable {
     }
 
     var placesLeft: Int { max(0, capacity - confirmedCount) }
+    /// Registrations close at the start unless the organiser chose an earlier time.
+    var hasDefaultDeadline: Bool { registrationDeadline == startsAt }
     var isCancelled: Bool { status == .cancelled }
 }
 
@@ -103,6 +105,8 @@ public final class Registration: Model, @unchecked Sendable {
     /// A diet, an accessibility need: for the organisers only.
     @Field(key: "note") public var note: String
     @OptionalField(key: "attendance") public var attendance: Attendance?
+    /// When this person's day-before reminder went out (once each, across instances).
+    @OptionalField(key: "reminded_at") public var remindedAt: Date?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 

@@ -19,7 +19,7 @@ struct EventNews {
         let place = event.kind == .online ? url : [event.venueName, event.venueAddress].filter { !$0.isEmpty }.joined(separator: ", ")
         return ICalendar.Entry(uid: "\(id.uuidString.lowercased())@\(host)", sequence: event.revision, stamp: event.updatedAt,
                                start: event.startsAt, end: event.endsAt, summary: event.title,
-                               description: event.description + "\n\n" + url, location: place, url: url, cancelled: event.isCancelled)
+                               description: event.description + "\n\n" + url, location: place, url: url, status: event.isCancelled ? .cancelled : .confirmed)
     }
 
     func calendarFile(_ event: Event) throws -> MailAttachment {
@@ -74,22 +74,42 @@ struct EventNews {
         }
     }
 
-    /// The day before: those with a seat.
-    func remind(_ event: Event) async throws {
+    /// Registrations now close earlier: those registered or waiting are told when.
+    func deadlineMoved(_ event: Event) async throws {
         let id = try event.requireID()
-        for user in try await participants(event, including: [.confirmed]) {
-            try await notifier.notify(user, .init(kind: .eventReminder, textKey: "event.notify.reminder",
-                                                  arguments: [event.title, when(event, user), place(event)], link: SiteURL.event(id)))
+        for user in try await participants(event, including: [.confirmed, .waitlisted]) {
+            try await notifier.notify(user, .init(kind: .eventChanged, textKey: "event.notify.deadline",
+                                                  arguments: [event.title, DateFormatting.dateTime(event.registrationDeadline, user.locale ?? .default)],
+                                                  link: SiteURL.event(id)))
         }
     }
 
+    /// The reminder for one seat, worded from the real day: "today", "tomorrow", or the date.
+    func remind(_ user: User, of event: Event) async throws {
+        let locale = user.locale ?? .default
+        let day = RelativeDay.of(event.startsAt, from: now)
+        let textKey = "event.notify.reminder.\(day.rawValue)"
+        let moment = day == .later ? DateFormatting.dateTime(event.startsAt, locale) : DateFormatting.time(event.startsAt, locale)
+        try await notifier.notify(user, .init(kind: .eventReminder, textKey: textKey, arguments: [event.title, moment, place(event)],
+                                              link: SiteURL.event(try event.requireID())))
+    }
+
     /// A message from the organisers to those with a seat (and, if asked, those waiting).
-    func message(_ event: Event, text: String, includeWaitlist: Bool) async throws -> Int {
+    /// Replies reach `replyTo` (the organiser's name and address) only if the organiser chose to share it;
+    /// otherwise the mail says that replies are not read.
+    func message(_ event: Event, text: String, includeWaitlist: Bool, replyTo: (name: String, email: String)?) async throws -> Int {
         let id = try event.requireID()
         let users = try await participants(event, including: includeWaitlist ? [.confirmed, .waitlisted] : [.confirmed])
         for user in users {
-            try await notifier.notify(user, .init(kind: .eventMessage, textKey: "event.notify.message", arguments: [event.title],
-                                                  link: SiteURL.event(id), mailParagraphs: [text]))
+            var message = Notifier.Message(kind: .eventMessage, textKey: "event.notify.message", arguments: [event.title],
+                                           link: SiteURL.event(id), mailParagraphs: [text])
+            if let replyTo {
+                message.replyTo = replyTo.email
+                message.mailNote = ("event.message.replies_to", [replyTo.name, replyTo.email])
+            } else {
+                message.mailNote = ("event.message.replies_unread", [])
+            }
+            try await notifier.notify(user, message)
         }
         return users.count
     }

@@ -84,10 +84,11 @@ struct EventsController: RouteCollection {
                 when: DateFormatting.dateTime(event.startsAt, locale),
                 place: event.kind == .online ? t("event.online") : event.venueName,
                 chapter: event.$chapter.id.flatMap { names[$0] } ?? t("event.national"),
-                places: t("event.places_left", String(event.placesLeft), String(event.capacity)),
+                // A cancelled event has no places to offer and nothing for the reader to do.
+                places: event.isCancelled ? "" : Self.places(event, t),
                 cancelled: event.isCancelled, full: event.placesLeft == 0,
-                mine: mine[id].map { t("event.mine.\($0.rawValue)") },
-                attendance: showAttendance ? t("event.attended_count", String(attended[id] ?? 0)) : nil)
+                mine: event.isCancelled ? nil : mine[id].map { t("event.mine.\($0.rawValue)") },
+                attendance: showAttendance ? t.count("event.attended_count", attended[id] ?? 0) : nil)
         }
     }
 
@@ -213,7 +214,7 @@ struct EventsController: RouteCollection {
         }
         let isOrganiser = req.principal.map { AccessPolicy.allows($0, .organiseEvent(chapter: event.$chapter.id)) } ?? false
         var status: String?
-        if let registration {
+        if let registration, !event.isCancelled {
             if registration.status == .confirmed {
                 status = t("event.status.confirmed")
             } else if let position = try await Seats.waitlistPosition(of: registration, on: req.db) {
@@ -236,7 +237,7 @@ struct EventsController: RouteCollection {
             .init(url: SiteURL.eventDuplicate(id), label: t("event.duplicate")),
             .init(url: SiteURL.eventAttendees(id), label: t("event.attendees")),
             .init(url: SiteURL.eventMessage(id), label: t("event.message")),
-        ] : []
+        ] + (event.$series.id.map { [.init(url: SiteURL.eventSeries($0), label: t("series.manage"))] } ?? []) : []
         return ShowPage(
             heading: event.title, kind: t("event.kind.\(event.kind.rawValue)"),
             when: t("event.when", DateFormatting.dateTime(event.startsAt, req.locale), DateFormatting.dateTime(event.endsAt, req.locale)),
@@ -244,12 +245,17 @@ struct EventsController: RouteCollection {
             venue: event.venueName, address: event.venueAddress, mapURL: event.mapURL,
             onlineURL: seesOnline ? event.onlineURL : nil, onlineHidden: event.onlineURL != nil && !seesOnline,
             paragraphs: event.description.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            costNote: event.costNote, places: t("event.places_left", String(event.placesLeft), String(event.capacity)),
+            costNote: event.costNote, places: event.isCancelled ? t("event.cancelled") : Self.places(event, t),
             cancelled: event.isCancelled, series: series, error: error, closed: closed, status: status, note: note,
-            canRegister: canRegister, canUnregister: registration != nil && now < event.startsAt,
+            canRegister: canRegister, canUnregister: registration != nil && now < event.startsAt && !event.isCancelled,
             registerURL: SiteURL.eventRegister(id), unregisterURL: SiteURL.eventUnregister(id), calendarURL: SiteURL.eventCalendar(id),
-            signInURL: user == nil ? "\(SiteURL.signIn)?next=\(QueryEncoding.encode(SiteURL.event(id)))" : nil,
+            signInURL: user == nil && !event.isCancelled ? "\(SiteURL.signIn)?next=\(QueryEncoding.encode(SiteURL.event(id)))" : nil,
             organiserLinks: organiserLinks, cancelURL: isOrganiser && !event.isCancelled && now < event.endsAt ? SiteURL.eventCancel(id) : nil)
+    }
+
+    /// "12 places left out of 40", in words that agree with the number.
+    static func places(_ event: Event, _ t: Translator) -> String {
+        t.count("event.places_left", event.placesLeft, String(event.capacity))
     }
 
     static func describe(_ rule: Recurrence, _ t: Translator) -> String {
@@ -274,7 +280,7 @@ struct EventsController: RouteCollection {
             try await req.renderPage("event", title: event.title, Self.showPage(req, event, error: req.t(key), note: note), status: status)
         }
         guard user.isMember else { return try await refuse(Seats.Refusal.notMember.key, .forbidden) }
-        guard note.count <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
+        guard note.scalarLength <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
         let eventID = try event.requireID()
         do {
             let registration = try await req.db.transaction { db in

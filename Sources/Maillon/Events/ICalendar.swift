@@ -12,12 +12,15 @@ enum ICalendar {
         let stamp: Date
         let start: Date
         let end: Date
-        let summary: String
+        var summary: String
         let description: String
         let location: String
         let url: String
-        let cancelled: Bool
+        var status: Status
     }
+
+    /// STATUS of a VEVENT: a seat (or a public listing), a waitlist place, or a cancelled event.
+    enum Status: String, Sendable { case confirmed = "CONFIRMED", tentative = "TENTATIVE", cancelled = "CANCELLED" }
 
     static let timeZoneID = "Europe/Paris"
 
@@ -45,7 +48,7 @@ enum ICalendar {
                 "DESCRIPTION:\(escape(entry.description))",
                 "LOCATION:\(escape(entry.location))",
                 "URL:\(entry.url)",
-                "STATUS:\(entry.cancelled ? "CANCELLED" : "CONFIRMED")",
+                "STATUS:\(entry.status.rawValue)",
                 "TRANSP:OPAQUE",
                 "END:VEVENT",
             ]

@@ -66,8 +66,8 @@ struct OrganiserController: RouteCollection {
             field("starts_at", type: "datetime-local", hint: "event.field.time_hint"),
             field("ends_at", type: "datetime-local"),
             field("registration_deadline", type: "datetime-local", required: false, hint: "event.field.deadline_hint"),
-            field("venue_name", required: false),
-            field("venue_address", required: false),
+            field("venue_name", hint: "event.field.venue_hint"),
+            field("venue_address", hint: "event.field.venue_hint"),
             field("map_url", type: "url", required: false),
             field("online_url", type: "url", required: false, hint: "event.field.online_hint"),
             field("capacity", type: "number"),
@@ -75,7 +75,8 @@ struct OrganiserController: RouteCollection {
             select("visibility", Event.Visibility.allCases.map { ($0.rawValue, t("event.visibility.\($0.rawValue)")) }),
         ]
         if isNew {
-            fields.append(select("repeat", [("none", t("event.repeat.none")), ("weekly", t("event.repeat.weekly")), ("monthly", t("event.repeat.monthly"))]))
+            fields.append(select("repeat", [("none", t("event.repeat.none")), ("weekly", t("event.repeat.weekly")), ("monthly", t("event.repeat.monthly")),
+                                            ("monthly_last", t("event.repeat.monthly_last"))]))
             fields[fields.count - 1].hint = t("event.repeat.hint")
         }
         return FormPage(heading: t(isNew ? "event.new" : "event.edit"), forms: [
@@ -92,7 +93,9 @@ struct OrganiserController: RouteCollection {
             try req.authorize(.organiseEvent(chapter: original.$chapter.id))
             values = EventInput.values(of: original)
             let week: TimeInterval = 7 * 86400
-            for (key, date) in [("starts_at", original.startsAt), ("ends_at", original.endsAt), ("registration_deadline", original.registrationDeadline)] {
+            let dates = [("starts_at", original.startsAt), ("ends_at", original.endsAt)]
+                + (original.hasDefaultDeadline ? [] : [("registration_deadline", original.registrationDeadline)])
+            for (key, date) in dates {
                 var next = date.addingTimeInterval(week)
                 while next <= req.now { next = next.addingTimeInterval(week) }
                 values[key] = FormReader.localDateTimeValue(next)
@@ -172,6 +175,7 @@ struct OrganiserController: RouteCollection {
                 let current = try await seats.lock(id)
                 let moved = current.startsAt != input.startsAt || current.endsAt != input.endsAt || current.venueName != input.venueName
                     || current.venueAddress != input.venueAddress || current.onlineURL != input.onlineURL
+                let closesEarlier = input.registrationDeadline < current.registrationDeadline && input.registrationDeadline > now
                 input.apply(to: current)
                 current.updatedAt = now
                 if moved { current.revision += 1 }
@@ -180,6 +184,7 @@ struct OrganiserController: RouteCollection {
                 let news = EventNews(application: req.application, database: db, now: now)
                 try await news.promoted(promoted)
                 if moved, !current.isCancelled { try await news.changed(current) }
+                else if closesEarlier, !current.isCancelled { try await news.deadlineMoved(current) }
             }
         } catch let refusal as Seats.Refusal {
             var errors = FormErrors()
@@ -197,7 +202,7 @@ struct OrganiserController: RouteCollection {
         let t = req.t
         let people = try await Registration.query(on: req.db).filter(\.$event.$id == id).filter(\.$status != .cancelled).count()
         return try await req.renderPage("form-page", title: t("event.cancel"), FormPage(
-            heading: t("event.cancel"), intro: t("event.cancel_confirm", event.title, String(people)),
+            heading: t("event.cancel"), intro: t.count("event.cancel_confirm", people, event.title),
             forms: [FormModel(id: "cancel-event", action: SiteURL.eventCancel(id), submitLabel: t("event.cancel"), fields: [])],
             links: [.init(url: SiteURL.event(id), label: t("event.back"))]))
     }
@@ -261,7 +266,8 @@ struct OrganiserController: RouteCollection {
         let present = confirmed.filter { $0.attendance == .attended }.count
         return try await req.renderPage("event-attendees", title: t("event.attendees"), AttendeesPage(
             heading: event.title, when: DateFormatting.dateTime(event.startsAt, req.locale), eventURL: SiteURL.event(id),
-            summary: t("event.attendees_summary", String(confirmed.count), String(event.capacity), String(waitlist.count), String(present)),
+            summary: [t.count("event.attendees.registered", confirmed.count, String(event.capacity)), t.count("event.attendees.waitlisted", waitlist.count),
+                      t.count("event.attendees.present", present)].joined(separator: " · "),
             confirmed: confirmed.map(row), waitlist: waitlist.map(row), canCheckIn: Self.checkInOpen(event, now: req.now)))
     }
 
@@ -294,6 +300,8 @@ struct OrganiserController: RouteCollection {
             FormModel(id: "event-message", action: SiteURL.eventMessage(id), submitLabel: t("event.message_send"), fields: [
                 .init(name: "text", label: t("event.message_text"), type: "textarea", value: values["text"] ?? "", error: errors["text"].map { t($0) }),
                 .init(name: "waitlist", label: t("event.message_waitlist"), type: "checkbox", value: values["waitlist"] ?? "", required: false),
+                .init(name: "share_address", label: t("event.message_share_address", req.currentUser?.email ?? ""), type: "checkbox",
+                      value: values["share_address"] ?? "", hint: t("event.message_share_hint"), required: false),
             ], errorSummary: errors.isEmpty ? nil : t("form.has_errors")),
         ], links: [.init(url: SiteURL.event(id), label: event.title)])
     }
@@ -312,10 +320,13 @@ struct OrganiserController: RouteCollection {
             return try await req.renderPage("form-page", title: req.t("event.message"), messagePage(req, event, values: values, errors: form.errors),
                                             status: .unprocessableEntity)
         }
-        _ = try await req.db.transaction { db in
-            try await EventNews(application: req.application, database: db, now: req.now).message(event, text: text, includeWaitlist: values["waitlist"] == "yes")
+        let user = try req.requireUser()
+        let replyTo = values["share_address"] == "yes" ? (name: user.name, email: user.email) : nil
+        let written = try await req.db.transaction { db in
+            try await EventNews(application: req.application, database: db, now: req.now)
+                .message(event, text: text, includeWaitlist: values["waitlist"] == "yes", replyTo: replyTo)
         }
-        try await req.flash(.success, "event.flash.message_sent")
+        try await req.flash(.success, "event.flash.message_sent", count: written)
         return req.redirect(to: SiteURL.event(try event.requireID()), redirectType: .normal)
     }
 }

@@ -66,10 +66,10 @@ struct MemberImport: Sendable {
                           headline: cell("headline"), city: cell("city"), profession: profession, skills: cell("skills"))
             if !EmailAddress.isPlausible(row.email) { row.errors.append("email.invalid") }
             else if !seen.insert(row.email).inserted { row.errors.append("import.duplicate") }
-            if row.name.isEmpty || row.name.count > 100 { row.errors.append("import.name") }
+            if PersonName.problem(row.name) != nil { row.errors.append("import.name") }
             if slug.isEmpty { row.errors.append("import.chapter") }
             if profession.isEmpty { row.errors.append("import.profession") }
-            if row.headline.count > 120 || row.city.count > 80 { row.errors.append("field.too_long") }
+            if row.headline.scalarLength > 120 || row.city.scalarLength > 80 { row.errors.append("field.too_long") }
             row.exists = existingEmails.contains(row.email)
             rows.append(row)
             if rows.count >= 5000 { break }
@@ -82,6 +82,11 @@ struct MemberImport: Sendable {
                                   "legal": "juridique", "other": "autre"]
 
     var importable: [Row] { rows.filter { $0.errors.isEmpty && !$0.exists } }
+
+    /// Each row counted once: a row in error is in error, whether or not its address exists.
+    var tally: (new: Int, existing: Int, errors: Int) {
+        (importable.count, rows.filter { $0.errors.isEmpty && $0.exists }.count, rows.filter { !$0.errors.isEmpty }.count)
+    }
 
     /// Creates the new members (verified by the admin's word; they choose a password through the
     /// invitation link) and returns them, so the caller can invite them.
@@ -148,7 +153,9 @@ struct AdminImportController: RouteCollection {
                      ok: row.errors.isEmpty)
         }
         let summary = result.map { result in
-            t("import.summary", String(result.importable.count), String(result.rows.filter(\.exists).count), String(result.rows.filter { !$0.errors.isEmpty }.count))
+            let tally = result.tally
+            return [t.count("import.summary.new", tally.new), t.count("import.summary.existing", tally.existing),
+                    t.count("import.summary.errors", tally.errors)].joined(separator: " · ")
         }
         return Page(heading: t("import.heading"), intro: t("import.intro"), forms: [form], rows: rows, summary: summary,
                     csv: result == nil ? nil : csv, canImport: !(result?.importable.isEmpty ?? true))

@@ -12,7 +12,7 @@ public final class JobWorkers: Sendable {
     let pollInterval: Duration
     let grace: Duration
     let name: String
-    private let state = NIOLockedValueBox<(tasks: [Task<Void, Never>], stopping: Bool)>(([], false))
+    private let state = NIOLockedValueBox<(tasks: [Task<Void, Never>], scheduler: Task<Void, Never>?, stopping: Bool)>(([], nil, false))
 
     public init(application: Application, count: Int, pollInterval: Duration = .seconds(1), grace: Duration = .seconds(20)) {
         self.application = application
@@ -27,16 +27,23 @@ public final class JobWorkers: Sendable {
     public func start() {
         let tasks = (0..<count).map { index in
             Task { await self.loop(worker: "\(self.name)#\(index)") }
-        } + [Task { await self.scheduleLoop() }]
-        state.withLockedValue { $0.tasks = tasks }
+        }
+        let scheduler = Task { await self.scheduleLoop() }
+        state.withLockedValue {
+            $0.tasks = tasks
+            $0.scheduler = scheduler
+        }
         application.logger.info("Job workers started", metadata: ["count": "\(count)"])
     }
 
     public func stop() async {
-        let tasks = state.withLockedValue { state -> [Task<Void, Never>] in
+        let (tasks, scheduler) = state.withLockedValue { state -> ([Task<Void, Never>], Task<Void, Never>?) in
             state.stopping = true
-            return state.tasks
+            return (state.tasks, state.scheduler)
         }
+        // The scheduler only sleeps between rounds: wake it now rather than after its sleep.
+        scheduler?.cancel()
+        await scheduler?.value
         // Let the jobs in hand finish; past the grace period, cancel them (they are given back).
         let deadline = ContinuousClock.now + grace
         for task in tasks {
@@ -51,7 +58,7 @@ public final class JobWorkers: Sendable {
 
     private func loop(worker: String) async {
         while !isStopping && !Task.isCancelled {
-            let didWork = await JobRunner(application: application).runNext(worker: worker)
+            let didWork = await JobRunner(application: application, isShuttingDown: { [weak self] in self?.isStopping ?? true }).runNext(worker: worker)
             if !didWork { try? await Task.sleep(for: pollInterval) }
         }
     }
@@ -71,9 +78,12 @@ public final class JobWorkers: Sendable {
 /// Claims one job and runs it to its recorded end. Used by the workers, and by tests to drain the queue.
 public struct JobRunner: Sendable {
     let application: Application
+    /// True once the workers are stopping: a job that fails then was cut short, not wrong.
+    let isShuttingDown: @Sendable () -> Bool
 
-    public init(application: Application) {
+    public init(application: Application, isShuttingDown: @escaping @Sendable () -> Bool = { false }) {
         self.application = application
+        self.isShuttingDown = isShuttingDown
     }
 
     /// Returns true if a job was claimed.
@@ -98,7 +108,8 @@ public struct JobRunner: Sendable {
             try Task.checkCancellation()
             try await JobQueue(database: application.db, now: application.maillon.time.now()).complete(job)
             logger.info("Job done", metadata: ["attempt": "\(job.attempts)"])
-        } catch is CancellationError {
+        } catch where error is CancellationError || Task.isCancelled || isShuttingDown() {
+            // Cut short by the shutdown (the send interrupted mid-way): handed back with its attempt, to run again.
             try? await later.release(job)
             logger.notice("Job given back at shutdown")
         } catch {

@@ -55,7 +55,7 @@ struct FormErrors: Sendable {
 /// Links people give are accepted only as http(s) URLs with a host.
 enum WebLink {
     static func isValid(_ raw: String) -> Bool {
-        guard raw.count <= 300, let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+        guard raw.scalarLength <= 300, let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", url.host?.isEmpty == false else { return false }
         return true
     }
@@ -73,7 +73,7 @@ struct FormReader {
     mutating func text(_ name: String, max: Int, required: Bool = false) -> String {
         let value = raw(name)
         if required && value.isEmpty { errors.add(name, "field.required") }
-        if value.count > max { errors.add(name, "field.too_long") }
+        if value.scalarLength > max { errors.add(name, "field.too_long") }
         return value
     }
 
@@ -109,18 +109,44 @@ struct FormReader {
             if required { errors.add(name, "field.required") }
             return nil
         }
-        guard let date = Self.localDateTime(value) else { errors.add(name, "form.date_time_invalid"); return nil }
-        return date
+        switch Self.readLocalDateTime(value) {
+        case let .valid(date): return date
+        case .skipped: errors.add(name, "form.date_time_skipped"); return nil
+        case .invalid: errors.add(name, "form.date_time_invalid"); return nil
+        }
+    }
+
+    enum LocalDateTime: Equatable {
+        case valid(Date)
+        /// A wall-clock time that does not exist in Paris: the night the clocks go forward.
+        case skipped
+        case invalid
+    }
+
+    /// Reads "2027-03-04T12:30" (seconds optional) as Europe/Paris time.
+    static func readLocalDateTime(_ value: String) -> LocalDateTime {
+        let parts = value.split(whereSeparator: { $0 == "-" || $0 == "T" || $0 == ":" })
+        guard (5...6).contains(parts.count), value.count <= 19, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }) else { return .invalid }
+        let numbers = parts.compactMap { Int($0) }
+        let wanted = DateComponents(year: numbers[0], month: numbers[1], day: numbers[2], hour: numbers[3], minute: numbers[4],
+                                    second: numbers.count > 5 ? numbers[5] : 0)
+        guard (1...12).contains(numbers[1]), (1...31).contains(numbers[2]), (0...23).contains(numbers[3]), (0...59).contains(numbers[4]),
+              (0...59).contains(wanted.second ?? 0) else { return .invalid }
+        let calendar = Recurrence.calendar
+        guard let date = calendar.date(from: wanted) else { return .invalid }
+        let got = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        if got.year == wanted.year, got.month == wanted.month, got.day == wanted.day, got.hour == wanted.hour, got.minute == wanted.minute {
+            return .valid(date)
+        }
+        // The day exists (31 February does not) but the hour was skipped when the clocks moved on.
+        let dayExists = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: numbers[0], month: numbers[1], day: 1)) ?? date)?
+            .contains(numbers[2]) ?? false
+        return dayExists ? .skipped : .invalid
     }
 
     static func localDateTime(_ value: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = DateFormatting.timeZone
-        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: value) { return date }
-        }
+        if case let .valid(date) = readLocalDateTime(value) { return date }
         return nil
     }
 

@@ -50,9 +50,8 @@ extension Request {
     func renderPage<Model: Encodable & Sendable>(
         _ template: String, title: String, _ model: Model, status: HTTPStatus = .ok
     ) async throws -> Response {
-        let record = try await ensureSession()
         let flash = try await takeFlash()
-        var layout = makeLayout(title: title, csrf: record.csrfToken, flash: flash)
+        var layout = makeLayout(title: title, csrf: try await csrfToken(), flash: flash)
         if let user = currentUser {
             layout.unreadNotifications = try await AppNotification.query(on: db)
                 .filter(\.$user.$id == user.requireID()).filter(\.$inApp == true).filter(\.$readAt == nil).count()
@@ -72,7 +71,7 @@ extension Request {
                 .init(name: user.name, isAdmin: user.role == .admin, isApplicant: user.role == .applicant,
                       canReview: principal.map { AccessPolicy.allows($0, .reviewApplications) } ?? false)
             },
-            flash: flash.map { .init(kind: $0.kind.rawValue, text: t($0.key)) },
+            flash: flash.map { message in .init(kind: message.kind.rawValue, text: message.count.map { t.count(message.key, $0) } ?? t(message.key)) },
             otherLocale: other.rawValue,
             otherLocaleName: t("language.\(other.rawValue)")
         )

@@ -60,8 +60,12 @@ public struct Translator: Sendable {
 
     /// A count in words: `key.one` or `key.other`, with the number as `{0}`. French treats 0 and 1
     /// as singular ("0 membre", "1 membre"), English only 1.
-    public func count(_ key: String, _ number: Int) -> String {
-        let singular = locale == .fr ? abs(number) < 2 : number == 1
-        return catalogue.translate(key + (singular ? ".one" : ".other"), locale, [String(number)])
+    /// Further arguments follow as `{1}`, `{2}`…
+    public func count(_ key: String, _ number: Int, _ more: String...) -> String {
+        catalogue.translate(key + (Self.isSingular(number, locale) ? ".one" : ".other"), locale, [String(number)] + more)
+    }
+
+    static func isSingular(_ number: Int, _ locale: AppLocale) -> Bool {
+        locale == .fr ? abs(number) < 2 : number == 1
     }
 }

@@ -23,4 +23,26 @@ public enum DateFormatting {
     public static func date(_ date: Date, _ locale: AppLocale) -> String {
         date.formatted(style(locale))
     }
+
+    /// "19:30" in both languages.
+    public static func time(_ date: Date, _ locale: AppLocale) -> String {
+        date.formatted(Date.FormatStyle(locale: Self.locale(locale), calendar: Calendar(identifier: .gregorian), timeZone: timeZone)
+            .hour(.twoDigits(amPM: .omitted)).minute(.twoDigits))
+    }
+}
+
+/// Where a moment falls from the reader's day in Europe/Paris: today, tomorrow, or later.
+public enum RelativeDay: String, Sendable {
+    case today, tomorrow, later
+
+    public static func of(_ date: Date, from now: Date) -> RelativeDay {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = DateFormatting.timeZone
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 2
+        switch days {
+        case ...0: return .today
+        case 1: return .tomorrow
+        default: return .later
+        }
+    }
 }

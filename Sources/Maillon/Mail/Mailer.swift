@@ -12,9 +12,12 @@ public struct MailMessage: Codable, Sendable, Equatable {
     public var messageID: String
     /// Files sent along (a calendar invitation).
     public var attachments: [MailAttachment]
+    /// Where replies go, when the sender chose to share an address (an organiser's message).
+    public var replyTo: String?
 
     public init(to: String, subject: String, text: String, html: String? = nil, unsubscribeURL: String? = nil, messageID: String? = nil,
-                attachments: [MailAttachment] = []) {
+                attachments: [MailAttachment] = [], replyTo: String? = nil) {
+        self.replyTo = replyTo
         self.to = to
         self.subject = subject
         self.text = text
@@ -34,6 +37,7 @@ public struct MailMessage: Codable, Sendable, Equatable {
         messageID = try container.decode(String.self, forKey: .messageID)
         // Jobs queued before attachments existed have none.
         attachments = try container.decodeIfPresent([MailAttachment].self, forKey: .attachments) ?? []
+        replyTo = try container.decodeIfPresent(String.self, forKey: .replyTo)
     }
 }
 
@@ -91,6 +95,9 @@ enum MailFormat {
             "Message-ID: <\(message.messageID)@\(domain)>",
             "MIME-Version: 1.0",
         ]
+        if let replyTo = message.replyTo, EmailAddress.isPlausible(replyTo) {
+            headers.append("Reply-To: \(replyTo)")
+        }
         if let unsubscribe = message.unsubscribeURL {
             headers.append("List-Unsubscribe: <\(unsubscribe)>")
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")

@@ -15,6 +15,7 @@ struct MailContent: Sendable {
     var action: Action?
     var closing: [String] = []
     var attachments: [MailAttachment] = []
+    var replyTo: String? = nil
 }
 
 /// The job that hands a composed message to the mailer. Retried with backoff when the relay fails.
@@ -62,7 +63,7 @@ struct Outbox {
         let view = try await application.view.render("mail/message", model).get()
         let html = String(buffer: view.data)
         return MailMessage(to: address, subject: content.subject, text: text.joined(separator: "\n\n") + "\n", html: html, unsubscribeURL: unsubscribeURL,
-                           attachments: content.attachments)
+                           attachments: content.attachments, replyTo: content.replyTo)
     }
 
     func send(_ content: MailContent, to address: String, locale: AppLocale, unsubscribeURL: String? = nil) async throws {

@@ -13,6 +13,8 @@ public final class AppNotification: Model, @unchecked Sendable {
     /// JSON array of strings for the key's placeholders.
     @Field(key: "arguments") public var arguments: String
     @OptionalField(key: "link") public var link: String?
+    /// The person it is about (a newcomer, an applicant), so that erasing them scrubs it.
+    @OptionalField(key: "subject_user_id") public var subjectUserID: UUID?
     @Field(key: "in_app") public var inApp: Bool
     /// Waiting for the weekly digest.
     @Field(key: "in_digest") public var inDigest: Bool

@@ -1,5 +1,6 @@
 import Crypto
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import Vapor
@@ -22,6 +23,9 @@ struct Notifier {
         var attachments: [MailAttachment] = []
         /// Extra paragraphs for the email only (a message from organisers).
         var mailParagraphs: [String] = []
+        /// A last line for the email only, from the catalogue in the reader's language (who reads replies).
+        var mailNote: (key: String, arguments: [String])? = nil
+        var replyTo: String? = nil
     }
 
     static func channel(for kind: NotificationKind, userID: UUID, on database: any Database) async throws -> NotificationChannel {
@@ -55,7 +59,9 @@ struct Notifier {
                 greeting: t("mail.greeting", user.name),
                 paragraphs: [t(message.textKey, message.arguments)] + message.mailParagraphs,
                 action: message.link.map { .init(label: t("notifications.open"), url: base + $0) },
-                attachments: message.attachments
+                closing: message.mailNote.map { [t($0.key, $0.arguments)] } ?? [],
+                attachments: message.attachments,
+                replyTo: message.replyTo
             )
             // Essential kinds cannot be turned off, so their mail offers no unsubscribe link.
             let unsubscribe = message.kind.essential ? nil : try await Unsubscribe(database: database).url(base: base, userID: userID, kind: message.kind)
@@ -101,18 +107,28 @@ struct Unsubscribe {
     }
 }
 
-/// Secrets the instances share, created on first use and kept in the `app_keys` table.
+/// Secrets the instances share, created on first use and kept in the `app_keys` table. Read without
+/// writing once they exist; with a `cache` (one per application), read once per process, since a key
+/// never changes once made.
 struct AppKeys {
     let database: any Database
+    var cache: AppKeyCache? = nil
 
     func value(_ name: String) async throws -> String {
+        if let cached = cache?.value(name) { return cached }
         let sql = database as! any SQLDatabase
-        try await sql.insert(into: "app_keys").columns("name", "value").values(SQLBind(name), SQLBind(Secret.generate()))
-            .ignoringConflicts(with: ["name"]).run()
-        guard let row = try await sql.select().column("value").from("app_keys").where("name", .equal, name).first() else {
-            throw Abort(.internalServerError, reason: "app key \(name) missing")
+        func read() async throws -> String? {
+            try await sql.select().column("value").from("app_keys").where("name", .equal, name).first()?.decode(column: "value", as: String.self)
         }
-        return try row.decode(column: "value", as: String.self)
+        var key = try await read()
+        if key == nil {
+            try await sql.insert(into: "app_keys").columns("name", "value").values(SQLBind(name), SQLBind(Secret.generate()))
+                .ignoringConflicts(with: ["name"]).run()
+            key = try await read()
+        }
+        guard let key else { throw Abort(.internalServerError, reason: "app key \(name) missing") }
+        cache?.store(name, key)
+        return key
     }
 
     /// An HMAC-SHA256 of `payload` with the key `name`, base64url without padding (fit for a URL).
@@ -120,5 +136,23 @@ struct AppKeys {
         let key = try await value(name)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(key.utf8)))
         return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// The application's copy of the shared keys it has read (they never change once created).
+final class AppKeyCache: Sendable {
+    private let keys = NIOLockedValueBox<[String: String]>([:])
+
+    func value(_ name: String) -> String? { keys.withLockedValue { $0[name] } }
+    func store(_ name: String, _ key: String) { keys.withLockedValue { $0[name] = key } }
+}
+
+extension Application {
+    private struct AppKeyCacheKey: StorageKey { typealias Value = AppKeyCache }
+
+    /// Set once in `configure`, read by requests.
+    var appKeyCache: AppKeyCache {
+        get { storage[AppKeyCacheKey.self] ?? AppKeyCache() }
+        set { storage[AppKeyCacheKey.self] = newValue }
     }
 }
