@@ -75,30 +75,36 @@ struct SecurityTests {
         }
     }
 
-    @Test("Under http the session cookie is HttpOnly and SameSite=Lax, without Secure")
+    @Test("Under http the session and CSRF cookies are HttpOnly and SameSite=Lax, without Secure")
     func cookieFlagsHTTP() async throws {
         try await withMaillon { ctx in
-            let response = try await ctx.browser().get("/")
-            let cookie = try #require(response.headers[.setCookie].first)
-            #expect(cookie.hasPrefix("maillon_session="))
-            #expect(cookie.contains("HttpOnly"))
-            #expect(cookie.contains("SameSite=Lax"))
-            #expect(cookie.contains("Path=/"))
-            #expect(!cookie.contains("Secure"))
+            let browser = ctx.browser()
+            let page = try await browser.get("/")
+            let response = try await browser.post("/language", ["locale": "en", "back": "/"])
+            for cookie in [try #require(page.headers[.setCookie].first { $0.hasPrefix("maillon_csrf=") }),
+                           try #require(response.headers[.setCookie].first { $0.hasPrefix("maillon_session=") })] {
+                #expect(cookie.contains("HttpOnly"))
+                #expect(cookie.contains("SameSite=Lax"))
+                #expect(cookie.contains("Path=/"))
+                #expect(!cookie.contains("Secure"))
+            }
         }
     }
 
-    @Test("Under https the session cookie is Secure with the __Host- prefix and no Domain")
+    @Test("Under https the session and CSRF cookies are Secure with the __Host- prefix and no Domain")
     func cookieFlagsHTTPS() async throws {
         try await withMaillon(.init(baseURL: "https://maillon.example.org")) { ctx in
-            let response = try await ctx.browser().get("/")
-            let cookie = try #require(response.headers[.setCookie].first)
-            #expect(cookie.hasPrefix("__Host-maillon_session="))
-            #expect(cookie.contains("Secure"))
-            #expect(cookie.contains("HttpOnly"))
-            #expect(cookie.contains("SameSite=Lax"))
-            #expect(cookie.contains("Path=/"))
-            #expect(!cookie.contains("Domain"))
+            let browser = ctx.browser()
+            let page = try await browser.get("/")
+            let response = try await browser.post("/language", ["locale": "en", "back": "/"])
+            for cookie in [try #require(page.headers[.setCookie].first { $0.hasPrefix("__Host-maillon_csrf=") }),
+                           try #require(response.headers[.setCookie].first { $0.hasPrefix("__Host-maillon_session=") })] {
+                #expect(cookie.contains("Secure"))
+                #expect(cookie.contains("HttpOnly"))
+                #expect(cookie.contains("SameSite=Lax"))
+                #expect(cookie.contains("Path=/"))
+                #expect(!cookie.contains("Domain"))
+            }
         }
     }
 
@@ -106,7 +112,7 @@ struct SecurityTests {
     func sessionTokenStoredHashed() async throws {
         try await withMaillon { ctx in
             let browser = ctx.browser()
-            try await browser.get("/")
+            try await browser.post("/language", ["locale": "en", "back": "/"])
             let token = try #require(browser.cookies["maillon_session"])
             let stored = try #require(try await UserSession.query(on: ctx.db).first())
             #expect(stored.tokenHash == Secret.digest(token))

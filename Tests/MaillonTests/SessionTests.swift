@@ -13,6 +13,9 @@ struct SessionTests {
             try await makeUser(ctx)
             let browser = ctx.browser()
             try await browser.get("/sign-in")
+            // A visitor's session exists once there is something to keep (here, a chosen language).
+            try await browser.post("/language", ["locale": "fr", "back": "/sign-in"])
+            try await browser.get("/sign-in")
             let before = try #require(browser.cookies["maillon_session"])
             let csrfBefore = try #require(browser.csrfToken)
 

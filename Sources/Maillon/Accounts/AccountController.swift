@@ -112,7 +112,7 @@ struct AccountController: RouteCollection {
         let values = try await req.formValues()
         let name = (values["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = FormErrors()
-        if name.isEmpty { errors.add("name", "field.required") } else if name.count > 100 { errors.add("name", "field.too_long") }
+        if let problem = PersonName.problem(name) { errors.add("name", problem) }
         let locale = AppLocale(rawValue: values["locale"] ?? "")
         if locale == nil { errors.add("locale", "field.invalid_choice") }
         guard errors.isEmpty, let locale else { return try await render(req, user, failed: ("profile", values, errors)) }

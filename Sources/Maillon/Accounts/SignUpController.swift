@@ -42,7 +42,7 @@ struct SignUpController: RouteCollection {
         let email = EmailAddress.normalise(values["email"] ?? "")
         let password = values["password"] ?? ""
         var errors = FormErrors()
-        if name.isEmpty { errors.add("name", "field.required") } else if name.count > 100 { errors.add("name", "field.too_long") }
+        if let problem = PersonName.problem(name) { errors.add("name", problem) }
         if !EmailAddress.isPlausible(email) { errors.add("email", "email.invalid") }
         if let problem = req.maillon.passwords.problem(with: password, email: email) { errors.add("password", problem) }
         guard errors.isEmpty else {

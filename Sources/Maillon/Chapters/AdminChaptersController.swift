@@ -108,10 +108,10 @@ struct AdminChaptersController: RouteCollection {
         let region = (values["region"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let description = (values["description"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let contact = EmailAddress.normalise(values["contact_email"] ?? "")
-        if name.isEmpty { errors.add("name", "field.required") } else if name.count > 80 { errors.add("name", "field.too_long") }
+        if name.isEmpty { errors.add("name", "field.required") } else if name.scalarLength > 80 { errors.add("name", "field.too_long") }
         if slug.isEmpty { errors.add("slug", "field.required") }
-        if region.isEmpty { errors.add("region", "field.required") } else if region.count > 80 { errors.add("region", "field.too_long") }
-        if description.isEmpty { errors.add("description", "field.required") } else if description.count > 5000 { errors.add("description", "field.too_long") }
+        if region.isEmpty { errors.add("region", "field.required") } else if region.scalarLength > 80 { errors.add("region", "field.too_long") }
+        if description.isEmpty { errors.add("description", "field.required") } else if description.scalarLength > 5000 { errors.add("description", "field.too_long") }
         if !contact.isEmpty && !EmailAddress.isPlausible(contact) { errors.add("contact_email", "email.invalid") }
         var status = chapter.status
         if !isNew {

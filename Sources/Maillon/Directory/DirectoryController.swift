@@ -41,10 +41,7 @@ struct DirectoryController: RouteCollection {
 
     static func parse(_ req: Request) -> DirectoryQuery {
         var query = DirectoryQuery()
-        func value(_ name: String) -> String? {
-            guard let raw = req.query[String.self, at: name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw.count <= 200 else { return nil }
-            return raw
-        }
+        func value(_ name: String) -> String? { req.queryText(name) }
         query.text = value("q") ?? ""
         query.chapter = value("chapter").flatMap(UUID.init(uuidString:))
         query.profession = value("profession").flatMap { Profession.all.contains($0) ? $0 : nil }

@@ -57,7 +57,9 @@ enum ErrorPages {
             message: t((error as? PageError)?.messageKey ?? "error.\(code).message"),
             reference: code == 500 ? request.id : nil
         )
-        let layout = request.makeLayout(title: model.heading, csrf: request.sessionContext.record?.csrfToken, flash: [])
+        var csrf = request.sessionContext.record?.csrfToken
+        if csrf == nil { csrf = try? await request.csrfToken() }
+        let layout = request.makeLayout(title: model.heading, csrf: csrf, flash: [])
         do {
             let response = try await request.render("error", PageContext(locale: request.locale.rawValue, layout: layout, page: model), status: status)
             if status == .methodNotAllowed, let abort = error as? any AbortError { response.headers.add(contentsOf: abort.headers) }

@@ -18,10 +18,10 @@ public enum ApplicationRules {
     public static func problems(headline: String, city: String, profession: String, motivation: String,
                                 chapterKnown: Bool, charterAccepted: Bool) -> [String: String] {
         var problems: [String: String] = [:]
-        if headline.isEmpty { problems["headline"] = "field.required" } else if headline.count > 120 { problems["headline"] = "field.too_long" }
-        if city.isEmpty { problems["city"] = "field.required" } else if city.count > 80 { problems["city"] = "field.too_long" }
+        if headline.isEmpty { problems["headline"] = "field.required" } else if headline.scalarLength > 120 { problems["headline"] = "field.too_long" }
+        if city.isEmpty { problems["city"] = "field.required" } else if city.scalarLength > 80 { problems["city"] = "field.too_long" }
         if !Profession.all.contains(profession) { problems["profession"] = "field.invalid_choice" }
-        if motivation.count < 30 { problems["motivation"] = "application.motivation_short" } else if motivation.count > 4000 { problems["motivation"] = "field.too_long" }
+        if motivation.scalarLength < 30 { problems["motivation"] = "application.motivation_short" } else if motivation.scalarLength > 4000 { problems["motivation"] = "field.too_long" }
         if !chapterKnown { problems["chapter"] = "field.invalid_choice" }
         if !charterAccepted { problems["charter"] = "application.charter_required" }
         return problems

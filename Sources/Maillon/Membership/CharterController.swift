@@ -92,7 +92,7 @@ struct CharterController: RouteCollection {
         let values = try await req.formValues()
         let body = (values["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = FormErrors()
-        if body.count < 20 { errors.add("body", "charter.too_short") } else if body.count > 50_000 { errors.add("body", "field.too_long") }
+        if body.scalarLength < 20 { errors.add("body", "charter.too_short") } else if body.scalarLength > 50_000 { errors.add("body", "field.too_long") }
         guard errors.isEmpty else {
             return try await req.renderPage("form-page", title: req.t("charter.edit_heading"), form(req, values: values, errors: errors), status: .unprocessableEntity)
         }
@@ -118,15 +118,18 @@ struct CharterController: RouteCollection {
     }
 }
 
-/// Members who have not accepted the current charter are sent to it before anything else.
+/// Members who have not accepted the current charter are sent to it before anything else, whatever
+/// the request: a page, or a form posted from a page opened before the new version (nothing is done).
+/// Leaving stays possible: signing out, downloading one's data, deleting one's account.
 struct CharterGateMiddleware: AsyncMiddleware {
-    static let open: Set<String> = [SiteURL.charter, SiteURL.signOut, SiteURL.language, SiteURL.healthz, SiteURL.readyz, SiteURL.theme]
+    static let open: Set<String> = [SiteURL.charter, SiteURL.signOut, SiteURL.language, SiteURL.healthz, SiteURL.readyz, SiteURL.theme,
+                                    SiteURL.privacy, SiteURL.accountExport, SiteURL.accountDelete]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let user = request.currentUser, user.isMember,
-              !Self.open.contains(request.url.path), request.method == .GET,
+        guard let user = request.currentUser, user.isMember, !Self.open.contains(request.url.path),
               try await CharterController.owesAcceptance(user, on: request.db)
         else { return try await next.respond(to: request) }
+        if request.method != .GET && request.method != .HEAD { try await request.flash(.info, "charter.accept_first") }
         return request.redirect(to: SiteURL.charter, redirectType: .normal)
     }
 }

@@ -129,7 +129,7 @@ struct ReviewController: RouteCollection {
         var errors = FormErrors()
         let target = MembershipApplication.Status(rawValue: values["decision"] ?? "")
         if target == nil || !ApplicationRules.canMove(from: candidate.status, to: target!, by: .reviewer) { errors.add("decision", "field.invalid_choice") }
-        if message.count > 4000 { errors.add("message", "field.too_long") }
+        if message.scalarLength > 4000 { errors.add("message", "field.too_long") }
         guard errors.isEmpty, let target else {
             return try await req.renderPage("review-application", title: candidate.user.name, page(req, candidate, values: values, errors: errors), status: .unprocessableEntity)
         }
