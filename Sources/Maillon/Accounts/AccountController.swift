@@ -25,6 +25,8 @@ struct AccountController: RouteCollection {
         let heading: String
         let email: String
         let emailVerified: Bool
+        /// An address change waiting for its confirmation.
+        let pendingEmail: String?
         let profileForm: [FormModel]
         let emailForm: [FormModel]
         let passwordForm: [FormModel]
@@ -89,6 +91,7 @@ struct AccountController: RouteCollection {
             heading: t("account.heading"),
             email: user.email,
             emailVerified: user.isEmailVerified,
+            pendingEmail: user.pendingEmail,
             profileForm: [profile], emailForm: [email], passwordForm: [password],
             sessions: rows,
             otherSessionCount: rows.filter { !$0.isCurrent }.count,
@@ -129,13 +132,20 @@ struct AccountController: RouteCollection {
         let email = EmailAddress.normalise(values["email"] ?? "")
         var errors = FormErrors()
         if !EmailAddress.isPlausible(email) { errors.add("email", "email.invalid") } else if email == user.email { errors.add("email", "email.same") }
-        if try await !req.password.async.verify(values["current_password"] ?? " ", created: user.passwordHash) {
-            errors.add("current_password", "password.wrong_current")
-        }
+        if let problem = try await req.recheckPassword(user, values["current_password"]) { errors.add("current_password", problem) }
         guard errors.isEmpty else { return try await render(req, user, failed: ("email", values, errors)) }
+        // A few changes an hour: an account cannot be used to mail a list of strangers.
+        guard try await Throttle(database: req.db, now: req.now)
+            .attempt(Throttle.accountKey("email-change", email: user.email), req.maillon.throttling.emailChangePerAccount) else {
+            var throttled = FormErrors()
+            throttled.add("email", "throttle.too_many")
+            return try await render(req, user, failed: ("email", values, throttled))
+        }
         // The address changes only once the new one is proven; an address already taken gets no mail.
         let taken = try await User.query(on: req.db).filter(\.$email == email).count() > 0
+        user.pendingEmail = email
         try await req.db.transaction { db in
+            try await user.save(on: db)
             let mail = AccountMail(request: req, database: db)
             if !taken {
                 let secret = try await Tokens(database: db, now: req.now).issue(.verifyEmail, for: user, email: email, lifetime: Tokens.verificationLifetime)
@@ -151,16 +161,15 @@ struct AccountController: RouteCollection {
         let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         var errors = FormErrors()
-        if try await !req.password.async.verify(values["current_password"] ?? " ", created: user.passwordHash) {
-            errors.add("current_password", "password.wrong_current")
-        }
+        if let problem = try await req.recheckPassword(user, values["current_password"]) { errors.add("current_password", problem) }
         let password = values["password"] ?? ""
         if let problem = req.maillon.passwords.problem(with: password, email: user.email) { errors.add("password", problem) }
         guard errors.isEmpty else { return try await render(req, user, failed: ("password", values, errors)) }
         user.passwordHash = try await req.password.async.hash(password)
         try await req.db.transaction { db in
+            let cancelledChange = try await Tokens(database: db, now: req.now).revokeAll(for: user)
             try await user.save(on: db)
-            try await AccountMail(request: req, database: db).passwordChanged(user)
+            try await AccountMail(request: req, database: db).passwordChanged(user, cancelledChange: cancelledChange)
         }
         // A credential change: new session id here, every other session ended.
         let sessions = SessionStore(request: req)

@@ -5,24 +5,41 @@ import Vapor
 /// The account messages, written in the recipient's language. Essential mail: it cannot be turned off,
 /// so it carries no unsubscribe link. Each is enqueued on `database` (pass a transaction to tie it to a change).
 struct AccountMail {
-    let request: Request
-    var database: (any Database)? = nil
+    let application: Application
+    let database: any Database
+    let now: Date
+    /// The language of a person who has not chosen one: the reader's of the request that caused the mail.
+    let fallbackLocale: AppLocale
 
-    private var base: String { request.maillon.settings.baseURL.absoluteString }
+    init(application: Application, database: any Database, now: Date, fallbackLocale: AppLocale) {
+        self.application = application
+        self.database = database
+        self.now = now
+        self.fallbackLocale = fallbackLocale
+    }
+
+    init(request: Request, database: (any Database)? = nil) {
+        self.init(application: request.application, database: database ?? request.db, now: request.now, fallbackLocale: request.locale)
+    }
+
+    private var settings: Settings { application.maillon.settings }
+    private var base: String { settings.baseURL.absoluteString }
 
     private func link(_ path: String, token: String) -> String { "\(base)\(path)?token=\(token)" }
 
     private func send(_ user: User, to address: String? = nil, _ build: (Translator) -> MailContent) async throws {
-        let locale = user.locale ?? request.locale
-        let t = Translator(catalogue: request.maillon.catalogue, locale: locale)
-        try await request.outbox(on: database).send(build(t), to: address ?? user.email, locale: locale)
+        let locale = user.locale ?? fallbackLocale
+        let t = Translator(catalogue: application.maillon.catalogue, locale: locale)
+        try await Outbox(application: application, database: database, now: now).send(build(t), to: address ?? user.email, locale: locale)
     }
 
-    private func subject(_ t: Translator, _ key: String) -> String { t(key, request.maillon.settings.communityName) }
+    private func subject(_ t: Translator, _ key: String) -> String { t(key, settings.communityName) }
 
+    /// The address is not proven yet: the mail carries nothing its sender typed (not even the name),
+    /// so it cannot be used to send words of one's choosing to a stranger.
     func verification(_ user: User, address: String, token: String) async throws {
         try await send(user, to: address) { t in
-            MailContent(subject: subject(t, "mail.verify.subject"), greeting: t("mail.greeting", user.name),
+            MailContent(subject: subject(t, "mail.verify.subject"), greeting: t("mail.greeting_plain"),
                         paragraphs: [t("mail.verify.body")],
                         action: .init(label: t("mail.verify.action"), url: link(SiteURL.verifyEmail, token: token)),
                         closing: [t("mail.not_you")])
@@ -51,15 +68,16 @@ struct AccountMail {
     func invitation(_ user: User, token: String) async throws {
         try await send(user) { t in
             MailContent(subject: subject(t, "mail.invitation.subject"), greeting: t("mail.greeting", user.name),
-                        paragraphs: [t("mail.invitation.body", request.maillon.settings.communityName)],
+                        paragraphs: [t("mail.invitation.body", settings.communityName)],
                         action: .init(label: t("mail.invitation.action"), url: link(SiteURL.resetPassword, token: token)))
         }
     }
 
-    func passwordChanged(_ user: User) async throws {
+    func passwordChanged(_ user: User, cancelledChange: String? = nil) async throws {
         try await send(user) { t in
             MailContent(subject: subject(t, "mail.password_changed.subject"), greeting: t("mail.greeting", user.name),
-                        paragraphs: [t("mail.password_changed.body")],
+                        paragraphs: [t("mail.password_changed.body"), t("mail.password_changed.links_revoked")]
+                            + (cancelledChange.map { [t("mail.password_changed.email_change_cancelled", $0)] } ?? []),
                         action: .init(label: t("signin.forgot"), url: base + SiteURL.forgotPassword))
         }
     }

@@ -45,19 +45,31 @@ public struct ThrottlePolicy: Sendable {
         }
     }
 
+    /// Wrong passwords for one account from one address.
+    public var signInPerAccountAndIP: Limit
+    /// Wrong passwords for one account from anywhere: higher and slower, so that a stranger cannot
+    /// easily lock the owner out.
     public var signInPerAccount: Limit
+    /// Wrong passwords from one address, whatever the account.
     public var signInPerIP: Limit
     public var signUpPerIP: Limit
     public var resetPerAccount: Limit
     public var resetPerIP: Limit
     public var twoStepPerAccount: Limit
+    /// Wrong current passwords typed where a change asks for it again (password, address, deletion).
+    public var passwordRecheckPerAccount: Limit
+    /// Address-change mails an account may send.
+    public var emailChangePerAccount: Limit
 
     public static let standard = ThrottlePolicy(
-        signInPerAccount: Limit(attempts: 5, window: 15 * 60),
+        signInPerAccountAndIP: Limit(attempts: 5, window: 15 * 60),
+        signInPerAccount: Limit(attempts: 20, window: 60 * 60),
         signInPerIP: Limit(attempts: 30, window: 15 * 60),
         signUpPerIP: Limit(attempts: 10, window: 60 * 60),
         resetPerAccount: Limit(attempts: 3, window: 60 * 60),
         resetPerIP: Limit(attempts: 10, window: 60 * 60),
-        twoStepPerAccount: Limit(attempts: 5, window: 15 * 60)
+        twoStepPerAccount: Limit(attempts: 5, window: 15 * 60),
+        passwordRecheckPerAccount: Limit(attempts: 5, window: 15 * 60),
+        emailChangePerAccount: Limit(attempts: 3, window: 60 * 60)
     )
 }

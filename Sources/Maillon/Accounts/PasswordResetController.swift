@@ -43,12 +43,9 @@ struct PasswordResetController: RouteCollection {
             return try await req.renderPage("form-page", title: req.t("forgot.heading"),
                                             Self.requestPage(req, values: values, summary: req.t("throttle.too_many")), status: .tooManyRequests)
         }
-        if let user = try await User.query(on: req.db).filter(\.$email == email).first() {
-            try await req.db.transaction { db in
-                let secret = try await Tokens(database: db, now: req.now).issue(.resetPassword, for: user, lifetime: Tokens.resetLifetime)
-                try await AccountMail(request: req, database: db).passwordReset(user, token: secret)
-            }
-        }
+        // The same work whether or not the address has an account (one job queued), so the answer's
+        // timing tells nothing; the job looks the address up and mails a link if there is an account.
+        try await JobQueue(database: req.db, now: req.now).enqueue(PasswordResetRequestJob(email: email, locale: req.locale))
         // Same answer whether or not the address has an account.
         let t = req.t
         return try await req.renderPage("message", title: t("forgot.sent.heading"),
@@ -106,8 +103,10 @@ struct PasswordResetController: RouteCollection {
             try await user.save(on: db)
             // A new password ends every session: whoever knew the old one is signed out.
             try await UserSession.query(on: db).filter(\.$user.$id == user.requireID()).delete()
-            try await UserToken.query(on: db).filter(\.$user.$id == user.requireID()).filter(\.$purpose == .resetPassword).filter(\.$usedAt == nil).delete()
-            try await AccountMail(request: req, database: db).passwordChanged(user)
+            // Every other link of the account goes too: an address change someone asked for with the old password dies here.
+            let cancelledChange = try await Tokens(database: db, now: req.now).revokeAll(for: user)
+            try await user.save(on: db)
+            try await AccountMail(request: req, database: db).passwordChanged(user, cancelledChange: cancelledChange)
             return true
         }
         guard changed else { return try await invalidLink(req) }
@@ -117,5 +116,22 @@ struct PasswordResetController: RouteCollection {
         }
         try await req.flash(.success, "flash.password_reset")
         return req.redirect(to: SiteURL.signIn, redirectType: .normal)
+    }
+}
+
+/// A reset asked for `email`: a link is mailed if the address has an account, nothing otherwise.
+struct PasswordResetRequestJob: Job {
+    static let kind = "password-reset-request"
+    static let maxAttempts = 3
+    let email: String
+    let locale: AppLocale
+
+    func run(_ context: JobContext) async throws {
+        guard let user = try await User.query(on: context.db).filter(\.$email == email).first() else { return }
+        let now = context.now
+        try await context.db.transaction { db in
+            let secret = try await Tokens(database: db, now: now).issue(.resetPassword, for: user, lifetime: Tokens.resetLifetime)
+            try await AccountMail(application: context.application, database: db, now: now, fallbackLocale: locale).passwordReset(user, token: secret)
+        }
     }
 }

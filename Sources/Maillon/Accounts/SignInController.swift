@@ -40,11 +40,18 @@ struct SignInController: RouteCollection {
         let password = values["password"] ?? ""
         let policy = req.maillon.throttling
         let throttle = Throttle(database: req.db, now: req.now)
-        let accountKey = Throttle.accountKey("sign-in", email: email)
-        // Both counters move on every attempt, so parallel guesses cannot slip past the limit.
-        let ipAllowed = try await throttle.attempt(Throttle.ipKey("sign-in", ip: req.clientIP), policy.signInPerIP)
-        let accountAllowed = try await throttle.attempt(accountKey, policy.signInPerAccount)
-        guard ipAllowed, accountAllowed else {
+        // Failures are what counts: each counter moves before the check (so parallel guesses cannot slip
+        // past a limit) and a right password takes its step back. A guesser is stopped per account and
+        // address pair, so the owner elsewhere can still sign in; the per-account limit is higher and slower,
+        // and the per-address one lets a whole meetup sign in behind one connection.
+        let counters: [(key: String, limit: ThrottlePolicy.Limit)] = [
+            (Throttle.pairKey("sign-in", email: email, ip: req.clientIP), policy.signInPerAccountAndIP),
+            (Throttle.accountKey("sign-in", email: email), policy.signInPerAccount),
+            (Throttle.ipKey("sign-in", ip: req.clientIP), policy.signInPerIP),
+        ]
+        var allowed = true
+        for counter in counters where try await !throttle.attempt(counter.key, counter.limit) { allowed = false }
+        guard allowed else {
             req.logger.notice("Sign-in throttled")
             return try await req.renderPage("form-page", title: req.t("signin.heading"),
                                             Self.page(req, values: values, summary: req.t("throttle.too_many")), status: .tooManyRequests)
@@ -58,7 +65,7 @@ struct SignInController: RouteCollection {
             return try await req.renderPage("form-page", title: req.t("signin.heading"),
                                             Self.page(req, values: values, summary: req.t("signin.failed")), status: .unauthorized)
         }
-        try await throttle.reset(accountKey)
+        for counter in counters { try await throttle.forgive(counter.key) }
 
         guard user.isEmailVerified else {
             try await req.db.transaction { db in

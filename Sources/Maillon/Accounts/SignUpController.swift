@@ -92,7 +92,13 @@ struct SignUpController: RouteCollection {
         }
         do {
             let verified = try await req.db.transaction { db -> Bool in
+                // A new address counts only while the account still wants it (a password change drops the wish).
+                if address != user.email, user.pendingEmail != address { return false }
                 guard try await Tokens(database: db, now: req.now).redeem(token) else { return false }
+                if address != user.email {
+                    user.formerEmails = user.formerEmails + [user.email]
+                    user.pendingEmail = nil
+                }
                 user.email = address
                 user.emailVerifiedAt = req.now
                 try await user.save(on: db)

@@ -33,6 +33,17 @@ struct Tokens {
         return token
     }
 
+    /// A credential changed: every link still out for this account (address change, verification,
+    /// reset, invitation) stops working, and a pending address change is dropped. Returns the address
+    /// that was pending, if any, so the owner can be told.
+    @discardableResult
+    func revokeAll(for user: User) async throws -> String? {
+        try await UserToken.query(on: database).filter(\.$user.$id == user.requireID()).filter(\.$usedAt == nil).delete()
+        let pending = user.pendingEmail
+        user.pendingEmail = nil
+        return pending
+    }
+
     /// Marks the token used. Returns false if another request used it first: only one can win.
     func redeem(_ token: UserToken) async throws -> Bool {
         let sql = database as! any SQLDatabase

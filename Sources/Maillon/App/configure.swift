@@ -65,6 +65,7 @@ func registerJobs(_ app: Application) throws {
     var registry = JobRegistry()
     registry.register(SendMailJob.self)
     registry.register(SendDigestJob.self)
+    registry.register(PasswordResetRequestJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))

@@ -48,9 +48,7 @@ struct PrivacyController: RouteCollection {
         let user = try req.requireAccountOwner()
         let values = try await req.formValues()
         var errors = FormErrors()
-        if try await !req.password.async.verify(values["current_password"] ?? " ", created: user.passwordHash) {
-            errors.add("current_password", "password.wrong_current")
-        }
+        if let problem = try await req.recheckPassword(user, values["current_password"]) { errors.add("current_password", problem) }
         let word = req.t("delete.word")
         if (values["confirm"] ?? "").trimmingCharacters(in: .whitespaces).uppercased() != word { errors.add("confirm", "delete.confirm_wrong") }
         guard errors.isEmpty else {

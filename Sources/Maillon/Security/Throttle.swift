@@ -24,6 +24,13 @@ public struct Throttle: Sendable {
         return hits <= Int64(limit.attempts)
     }
 
+    /// Takes back one counted attempt (it succeeded): only failures stay counted, while the count
+    /// still moves before each attempt, so parallel guesses cannot slip past the limit.
+    public func forgive(_ key: String) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("UPDATE throttle_counters SET hits = hits - 1 WHERE key = \(bind: key) AND hits > 0").run()
+    }
+
     /// Forgets the attempts under `key` (after a successful sign-in, the account's counter starts again).
     public func reset(_ key: String) async throws {
         let sql = database as! any SQLDatabase
@@ -40,6 +47,11 @@ public struct Throttle: Sendable {
     /// Keys never contain the address itself, only its digest, so the table reveals nothing.
     public static func accountKey(_ action: String, email: String) -> String {
         "\(action):account:\(Secret.digest(EmailAddress.normalise(email)))"
+    }
+
+    /// One account from one address: what a guesser is stopped by, without locking the owner out elsewhere.
+    public static func pairKey(_ action: String, email: String, ip: String) -> String {
+        "\(action):pair:\(Secret.digest(EmailAddress.normalise(email) + "\n" + ip))"
     }
 
     public static func ipKey(_ action: String, ip: String) -> String {
