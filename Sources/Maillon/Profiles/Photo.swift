@@ -71,15 +71,16 @@ struct PhotoController: RouteCollection {
         guard try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).count() == 1 else { throw PageError.forbidden }
         let file = (try? req.content.decode(Upload.self))?.photo
         let bytes = file.map { Array($0.data.readableBytesView) } ?? []
+        let cleaned = bytes.count <= ImageKind.maximumBytes ? ImageSanitizer.clean(bytes) : nil
         let problem: String? = if bytes.isEmpty { "photo.missing" }
             else if bytes.count > ImageKind.maximumBytes { "photo.too_big" }
             else if ImageKind.sniff(bytes) == nil { "photo.wrong_type" }
+            else if cleaned == nil { "photo.damaged" }
             else { nil }
-        if let problem {
-            try await req.flash(.error, problem)
+        guard problem == nil, let (kind, clean) = cleaned else {
+            try await req.flash(.error, problem ?? "photo.damaged")
             return req.redirect(to: SiteURL.myProfile, redirectType: .normal)
         }
-        let kind = ImageKind.sniff(bytes)!
         let userID = try user.requireID()
         let now = req.now
         try await req.db.transaction { db in
@@ -87,7 +88,7 @@ struct PhotoController: RouteCollection {
             let photo = ProfilePhoto()
             photo.$user.id = userID
             photo.contentType = kind.rawValue
-            photo.data = Data(bytes)
+            photo.data = Data(clean)
             photo.updatedAt = now
             try await photo.create(on: db)
             try await Profile.query(on: db).filter(\.$user.$id == userID).set(\.$photoPath, to: String(Int(now.timeIntervalSince1970))).update()
