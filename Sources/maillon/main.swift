@@ -3,7 +3,13 @@ import Maillon
 import Vapor
 
 var environment = try Environment.detect()
-let settings = try Settings.fromEnvironment()
+let settings: Settings
+do {
+    settings = try Settings.fromEnvironment(arguments: Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("maillon: \(error)\n".utf8))
+    exit(1)
+}
 LoggingSystem.bootstrap { label in
     switch settings.logFormat {
     case .json: JSONLogHandler(label: label, level: settings.logLevel)

@@ -109,6 +109,66 @@ struct PrivacyTests {
         }
     }
 
+    @Test("Erasure finds the person everywhere: others' notifications, sent mail jobs, every address they had, development mail files")
+    func erasureLeavesNoTrace() async throws {
+        let mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-erasure-\(UUID().uuidString.prefix(8))").path
+        try await withMaillon(.init(mailDirectory: mailDirectory)) { ctx in
+            let charter = try await publishCharter(ctx)
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let ambassador = try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Amb Assadeur")
+            let (helene, browser) = try await makeApplicant(ctx, to: lyon, email: "helene@example.org", name: "Hélène Effacée")
+            let candidate = try #require(try await MembershipApplication.query(on: ctx.db).first())
+            try await Admission(application: ctx.app, database: ctx.db, now: ctx.time.now()).decide(candidate, to: .accepted, by: ambassador, message: nil)
+            await ctx.runJobs()
+            try await signIn(browser, email: "helene@example.org")
+            try await browser.post("/charter")
+            _ = charter
+            // She moves to a new address: the old one was mailed a warning, the new one a link.
+            try await browser.get("/account")
+            #expect(try await browser.post("/account/email", ["email": "helene.new@example.org", "current_password": goodPassword]).status == .seeOther)
+            let link = try #require(ctx.mailer.localLink(to: "helene.new@example.org", path: "/verify-email"))
+            #expect(try await browser.get(link).status == .ok)
+            // The ambassador's notifications name her; the mail jobs that carried them are done, with their payloads.
+            let about = try await AppNotification.query(on: ctx.db).filter(\.$user.$id == ambassador.requireID()).all()
+            #expect(about.contains { $0.argumentList.contains("Hélène Effacée") })
+            #expect(try await JobRecord.query(on: ctx.db).filter(\.$status == .done).count() > 0)
+            // Development mail files: one to her, one to the ambassador naming her, one that does not.
+            let files = FileMailer(directory: mailDirectory, from: "Maillon <no-reply@localhost>")
+            try await files.send(MailMessage(to: "helene@example.org", subject: "Old address", text: "Bonjour"), logger: ctx.app.logger)
+            try await files.send(MailMessage(to: "amb@example.org", subject: "Newcomer", text: "Hélène Effacée vient de rejoindre Lyon"), logger: ctx.app.logger)
+            try await files.send(MailMessage(to: "amb@example.org", subject: "Other", text: "Rien à voir"), logger: ctx.app.logger)
+
+            try await browser.get("/account/delete")
+            #expect(try await browser.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+
+            let stored = try await everyStoredValue(ctx.db)
+            for trace in ["Hélène Effacée", "Hélène Effac&#233;e", "helene@example.org", "helene.new@example.org", try helene.requireID().uuidString] {
+                #expect(!stored.contains { $0.localizedCaseInsensitiveContains(trace) }, "\(trace) remains")
+            }
+            // The ambassador keeps the notifications' sense, without her name.
+            let texts = try await AppNotification.query(on: ctx.db).filter(\.$user.$id == ambassador.requireID()).all()
+                .map { $0.text(Translator(catalogue: ctx.app.maillon.catalogue, locale: .fr)) }
+            #expect(texts.contains { $0.contains("un·e ancien·ne membre vient de rejoindre") })
+            let remaining = try FileManager.default.contentsOfDirectory(atPath: mailDirectory)
+            #expect(remaining.count == 1)
+        }
+        try? FileManager.default.removeItem(atPath: mailDirectory)
+    }
+
+    @Test("A done job keeps its payload a day, then an empty one")
+    func finishedJobsScrubbed() async throws {
+        try await withMaillon { ctx in
+            try await makeUser(ctx)
+            try await requestReset(ctx, ctx.browser())
+            let done = try await JobRecord.query(on: ctx.db).filter(\.$status == .done).all()
+            #expect(done.contains { $0.payload.contains("camille@example.org") })
+            ctx.time.advance(by: JobQueue.payloadRetention + 60)
+            try await JobQueue(database: ctx.db, now: ctx.time.now()).scrubFinished(olderThan: JobQueue.payloadRetention)
+            let after = try await JobRecord.query(on: ctx.db).filter(\.$status == .done).all()
+            #expect(!after.isEmpty && after.allSatisfy { $0.payload == "{}" })
+        }
+    }
+
     @Test("Declined applications are purged after the retention period")
     func purgeDeclined() async throws {
         try await withMaillon { ctx in

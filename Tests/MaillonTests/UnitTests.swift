@@ -129,11 +129,24 @@ struct UnitTests {
         #expect(defaults.sessionAbsoluteLifetime == 12 * 3600)
         #expect(!defaults.isHTTPS)
         #expect(try Settings.fromEnvironment(["DATABASE_URL": "postgres://u@localhost/db"]).database == .postgres(url: "postgres://u@localhost/db", searchPath: nil))
-        #expect(try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/"]).isHTTPS)
+        #expect(try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "relay.example.org"]).isHTTPS)
+        // File mail (which logs reset links) is refused on a public https address, with what to do instead.
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/"]) }
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/", "MAIL_TRANSPORT": "file"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["PORT": "abc"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "javascript:alert(1)"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["COMMUNITY_PRIMARY_COLOR": "red;}body{"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["LOG_LEVEL": "loud"]) }
+    }
+
+    @Test("serve --port moves the address mailed links use, unless BASE_URL is set")
+    func servePort() throws {
+        #expect(try Settings.fromEnvironment([:], arguments: ["serve", "--port", "9000"]).baseURL.absoluteString == "http://127.0.0.1:9000")
+        #expect(try Settings.fromEnvironment([:], arguments: ["serve", "-p", "9001", "--hostname", "0.0.0.0"]).baseURL.absoluteString == "http://0.0.0.0:9001")
+        #expect(try Settings.fromEnvironment([:], arguments: ["serve", "--port", "9000"]).port == 9000)
+        #expect(try Settings.fromEnvironment(["BASE_URL": "http://maillon.example.org"], arguments: ["serve", "--port", "9000"]).baseURL.absoluteString == "http://maillon.example.org")
+        #expect(try Settings.fromEnvironment([:], arguments: ["migrate", "--port", "9000"]).port == 8080, "only serve takes a port")
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment([:], arguments: ["serve", "--port", "http"]) }
     }
 
     @Test("Dates are shown in Europe/Paris, in the reader's language")

@@ -41,7 +41,9 @@ struct HousekeepingJob: Job {
 
     func run(_ context: JobContext) async throws {
         let report = try await Housekeeping(database: context.db, now: context.now, settings: context.maillon.settings).run()
-        try await JobQueue(database: context.db, now: context.now).purgeFinished(olderThan: 7 * 86400)
+        let queue = JobQueue(database: context.db, now: context.now)
+        try await queue.scrubFinished(olderThan: JobQueue.payloadRetention)
+        try await queue.purgeFinished(olderThan: 7 * 86400)
         _ = try await ApplicationRetention.purgeDeclined(olderThan: context.maillon.settings.declinedRetentionDays, on: context.db, now: context.now)
         context.logger.info("Housekeeping done", metadata: ["sessions": "\(report.sessions)", "tokens": "\(report.tokens)"])
     }

@@ -129,12 +129,16 @@ struct SignInController: RouteCollection {
     /// The new session, and a notice when no other session of this person uses the same browser.
     static func completeSignIn(_ req: Request, _ user: User) async throws {
         let agent = req.headers.first(name: .userAgent).map { String($0.prefix(300)) }
+        // The very first sign-in is not news; later, a browser none of the person's sessions uses is.
+        let firstTime = user.lastSignInAt == nil
         let known = try await UserSession.query(on: req.db)
             .filter(\.$user.$id == user.requireID()).filter(\.$userAgent == agent).count() > 0
         try await SessionStore(request: req).signIn(user)
+        user.lastSignInAt = req.now
+        try await user.save(on: req.db)
         // "Recently active" in the directory.
         try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).set(\.$lastActiveAt, to: req.now).update()
-        if !known {
+        if !known, !firstTime {
             let device = UserAgentSummary.describe(agent) ?? req.t("account.sessions.unknown_device")
             try await Notifier(application: req.application, database: req.db, now: req.now)
                 .notify(user, .init(kind: .newSignIn, textKey: "notify.new_sign_in", arguments: [device], link: SiteURL.account))

@@ -34,7 +34,8 @@ struct AdminJobsController: RouteCollection {
     }
 
     private var mailViewerEnabled: @Sendable (Request) -> Bool {
-        { req in req.maillon.settings.mailTransport == "file" && req.application.environment != .production }
+        // Development mail holds live links: never readable on a public (https) address.
+        { req in req.maillon.settings.mailTransport == "file" && !req.maillon.settings.isHTTPS && req.application.environment != .production }
     }
 
     @Sendable func list(req: Request) async throws -> Response {

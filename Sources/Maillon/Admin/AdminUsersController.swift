@@ -42,6 +42,6 @@ struct AdminUsersController: RouteCollection {
         }
         return try await req.renderPage("admin-users", title: t("admin.users.heading"),
                                         Page(heading: t("admin.users.heading"), rows: rows,
-                                             pagination: Pagination(page: page, per: Pagination.perPage, total: total, path: SiteURL.adminUsers, t: t)))
+                                             pagination: try Pagination(page: page, per: Pagination.perPage, total: total, path: SiteURL.adminUsers, t: t)))
     }
 }

@@ -65,6 +65,9 @@ struct Banner: LifecycleHandler {
         let settings = app.maillon.settings
         let admins = try await User.query(on: app.db).filter(\.$role == .admin).count()
         var lines = ["Maillon is running at \(settings.baseURL.absoluteString)"]
+        if settings.mailTransport == "file" {
+            lines.append("Mail goes to \(settings.mailDirectory)/ and its links are logged (development only; admins read it at \(SiteURL.adminMail)).")
+        }
         if admins == 0 {
             lines.append("No admin yet. Create the first one (it prints a link to choose the password):")
             lines.append("  swift run maillon admin create --email you@example.org --name \"Your Name\"")

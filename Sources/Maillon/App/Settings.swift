@@ -51,7 +51,10 @@ public struct Settings: Sendable {
     /// True when the public address is https: cookies become `Secure` with the `__Host-` prefix, and HSTS is sent.
     public var isHTTPS: Bool { baseURL.scheme?.lowercased() == "https" }
 
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+    /// `arguments` are the command line: `serve --port 9000` (or `--hostname`) also moves the base URL
+    /// that mailed links use, unless `BASE_URL` says otherwise.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment,
+                                       arguments: [String] = []) throws -> Settings {
         func value(_ key: String) -> String? {
             guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
@@ -61,8 +64,16 @@ public struct Settings: Sendable {
             guard let parsed = Int(raw), parsed > 0 else { throw SettingsError.invalid(key, raw) }
             return parsed
         }
-        let host = value("HOST") ?? "127.0.0.1"
-        let port = try number("PORT", 8080)
+        let serving = arguments.first.map { $0 == "serve" } ?? true
+        func option(_ names: [String]) -> String? {
+            guard serving, let index = arguments.firstIndex(where: { names.contains($0) }), index + 1 < arguments.count else { return nil }
+            return arguments[index + 1]
+        }
+        let host = option(["--hostname", "-H"]) ?? value("HOST") ?? "127.0.0.1"
+        let port = try option(["--port", "-p"]).map {
+            guard let port = Int($0), (1...65535).contains(port) else { throw SettingsError.invalid("--port", $0) }
+            return port
+        } ?? number("PORT", 8080)
         let baseString = value("BASE_URL") ?? "http://\(host):\(port)"
         guard let baseURL = URL(string: baseString.hasSuffix("/") ? String(baseString.dropLast()) : baseString),
               let scheme = baseURL.scheme?.lowercased(), scheme == "http" || scheme == "https", baseURL.host != nil
@@ -98,6 +109,11 @@ public struct Settings: Sendable {
         guard poolSize <= 64 else { throw SettingsError.invalid("DATABASE_POOL_SIZE", String(poolSize)) }
         let transport = value("MAIL_TRANSPORT") ?? "file"
         guard ["file", "smtp"].contains(transport) else { throw SettingsError.invalid("MAIL_TRANSPORT", transport) }
+        // File mail logs every reset link: fine on a laptop, never on a public https address.
+        if transport == "file", baseURL.scheme?.lowercased() == "https" {
+            throw SettingsError.unsafe("MAIL_TRANSPORT=file writes mail, with its sign-in and reset links, to disk and to the log: it is for development only. "
+                + "With an https BASE_URL, set MAIL_TRANSPORT=smtp and SMTP_HOST (see the README's settings).")
+        }
         var smtp: SMTPSettings?
         if transport == "smtp" {
             guard let host = value("SMTP_HOST") else { throw SettingsError.invalid("SMTP_HOST", "(missing)") }
@@ -153,9 +169,12 @@ public struct Settings: Sendable {
 
 public enum SettingsError: Error, CustomStringConvertible {
     case invalid(String, String)
+    /// A combination that would be unsafe in production, with what to do instead.
+    case unsafe(String)
     public var description: String {
         switch self {
         case let .invalid(key, value): "Invalid value for \(key): \(value)"
+        case let .unsafe(explanation): explanation
         }
     }
 }

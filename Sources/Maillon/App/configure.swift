@@ -50,7 +50,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(isHTTPS: settings.isHTTPS))
     app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(StaticFiles(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(BodyLimitMiddleware(maxBytes: settings.maxBodySize.value, larger: [SiteURL.myPhoto: PhotoController.uploadLimit]))
     app.middleware.use(SessionMiddleware())
     app.middleware.use(CSRFMiddleware())

@@ -18,8 +18,10 @@ struct Pagination: Encodable, Sendable {
         return min(max(raw, 1), 10_000)
     }
 
-    init(page: Int, per: Int, total: Int, path: String, t: Translator) {
+    /// A page past the last one does not exist: the reader gets the 404 page, not "page 999 of 8".
+    init(page: Int, per: Int, total: Int, path: String, t: Translator) throws {
         let pageCount = max(1, Int((Double(total) / Double(per)).rounded(.up)))
+        guard page <= pageCount else { throw PageError.notFound }
         self.page = page
         self.pageCount = pageCount
         self.total = total

@@ -69,7 +69,13 @@ struct DirectoryController: RouteCollection {
 
     @Sendable func search(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
+        guard user.isMember else {
+            // An applicant is told why, and where their application stands.
+            let t = req.t
+            let page = MessagePage(heading: t("directory.heading"), paragraphs: [t("directory.members_only")],
+                                   linkURL: SiteURL.myApplication, linkLabel: t("nav.application"))
+            return try await req.renderPage("message", title: page.heading, page, status: .forbidden)
+        }
         let query = Self.parse(req)
         let filter = query.filter
         let database = req.application.db
@@ -83,7 +89,7 @@ struct DirectoryController: RouteCollection {
             Page.Card(name: hit.name, url: SiteURL.member(hit.userID), headline: hit.headline,
                       meta: [t("profession.\(hit.profession)"), hit.city, hit.chapterID.flatMap { chapters[$0] } ?? "", t("availability.\(hit.availability)")]
                         .filter { !$0.isEmpty }.joined(separator: " · "),
-                      skills: Array((result.skills[hit.userID] ?? []).prefix(6)))
+                      skills: (result.skills[hit.userID] ?? []).prefix(6).map(t.skill))
         }
         func group(_ name: String, _ current: String?, label: (DirectoryQuery.Facet) -> String) -> Page.FacetGroup {
             let options = (summary.facets[name] ?? []).map { facet in
@@ -95,7 +101,7 @@ struct DirectoryController: RouteCollection {
         let facets = [
             group("chapter", query.chapter?.uuidString) { chapters[UUID(uuidString: $0.value) ?? UUID()] ?? "—" },
             group("profession", query.profession) { t("profession.\($0.value)") },
-            group("skill", query.skill) { $0.label ?? $0.value },
+            group("skill", query.skill) { t.skill($0.label ?? $0.value) },
             group("cause", query.cause) { t("cause.\($0.value)") },
             group("availability", query.availability) { t("availability.\($0.value)") },
         ].filter { !$0.options.isEmpty }
@@ -105,7 +111,7 @@ struct DirectoryController: RouteCollection {
         var paging = query
         paging.page = 1
         let base = Self.url(paging)
-        let pagination = Pagination(page: query.page, per: DirectoryQuery.perPage, total: summary.total, path: base, t: t)
+        let pagination = try Pagination(page: query.page, per: DirectoryQuery.perPage, total: summary.total, path: base, t: t)
         let filtered = query.chapter != nil || query.profession != nil || query.skill != nil || query.cause != nil || query.availability != nil || !query.text.isEmpty
         return try await req.renderPage("directory", title: t("directory.heading"), Page(
             heading: t("directory.heading"), query: query.text, summary: t.count("directory.count", summary.total),

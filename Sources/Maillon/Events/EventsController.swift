@@ -151,7 +151,7 @@ struct EventsController: RouteCollection {
         let canCreate = req.principal.map { AccessPolicy.allows($0, .createEvents) } ?? false
         return try await req.renderPage("events", title: t("events.heading"), ListPage(
             heading: t("events.heading"), tabs: tabs, filters: [filters], events: cards, empty: t("events.empty.\(tab.rawValue)"),
-            pagination: Pagination(page: page, per: Self.perPage, total: total, path: path, t: t),
+            pagination: try Pagination(page: page, per: Self.perPage, total: total, path: path, t: t),
             newEventURL: canCreate ? SiteURL.newEvent : nil))
     }
 

@@ -8,24 +8,57 @@ struct HomeController: RouteCollection {
     }
 
     struct Page: Encodable, Sendable {
+        struct Step: Encodable, Sendable {
+            let label: String
+            let hint: String
+            let url: String?
+            /// "done", "current" or "later".
+            let state: String
+            let stateLabel: String
+        }
+
         let communityName: String
         let signedIn: Bool
-        let userName: String?
-        /// Members: what is coming in their chapter (or everywhere, without one). Visitors: public events.
+        let greeting: String?
+        /// Until someone new has done them all: apply, the charter, the profile, a first event.
+        let steps: [Step]
+        /// Members: what is coming in their chapter (or everywhere, without one). Others: public events.
+        let eventsHeading: String
         let events: [EventsController.EventCard]
         let eventsURL: String
     }
 
+    /// Where each step is done.
+    static let stepURLs: [NextSteps.Step: String] = [.apply: SiteURL.apply, .charter: SiteURL.charter, .profile: SiteURL.myProfile, .event: SiteURL.events]
+
     @Sendable func home(req: Request) async throws -> Response {
+        let t = req.t
         let name = req.maillon.settings.communityName
         let user = req.currentUser
         var query = EventsController.visible(Event.query(on: req.db), to: user).filter(\.$endsAt >= req.now).filter(\.$status == .scheduled)
+        var inMyChapter = false
         if let user, user.isMember, let chapter = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first()?.$homeChapter.id {
             query = query.filter(\.$chapter.$id == chapter)
+            inMyChapter = true
         }
         let events = try await EventsController.cards(query.sort(\.$startsAt).limit(6).all(), req: req)
-        return try await req.renderPage("home", title: name,
-                                        Page(communityName: name, signedIn: user != nil, userName: user?.name, events: events, eventsURL: SiteURL.events))
+        var steps: [Page.Step] = []
+        if let user, user.role != .admin {
+            let next = NextSteps(try await NextSteps.facts(for: user, on: req.db))
+            if !next.allDone {
+                steps = NextSteps.Step.allCases.map { step in
+                    let state = next.states[step] ?? .later
+                    let waiting = step == .apply && next.waitingForDecision
+                    return Page.Step(label: t(waiting ? "home.step.follow" : "home.step.\(step.rawValue)"),
+                                     hint: t(waiting ? "home.step.follow.hint" : "home.step.\(step.rawValue).hint"),
+                                     url: waiting ? SiteURL.myApplication : (state == .current ? Self.stepURLs[step] : nil),
+                                     state: state.rawValue, stateLabel: t("home.step_state.\(state.rawValue)"))
+                }
+            }
+        }
+        return try await req.renderPage("home", title: name, Page(
+            communityName: name, signedIn: user != nil, greeting: user.map { t("home.hello", $0.name) }, steps: steps,
+            eventsHeading: t(inMyChapter ? "home.events.mine" : "home.events.public"), events: events, eventsURL: SiteURL.events))
     }
 
     /// The community's colours as CSS custom properties: a stylesheet, since the CSP forbids inline style.

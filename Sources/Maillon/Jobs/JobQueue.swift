@@ -16,6 +16,8 @@ public struct JobQueue: Sendable {
 
     /// How long a running job may stay claimed before another worker takes it back (its worker died).
     public static let lease: TimeInterval = 5 * 60
+    /// How long a done job keeps its payload (a sent mail's copy): a day, to look into a complaint.
+    public static let payloadRetention: TimeInterval = 24 * 3600
 
     /// Adds a job. With a `uniqueKey` already used, nothing is added and false is returned.
     @discardableResult
@@ -118,6 +120,15 @@ public struct JobQueue: Sendable {
             let key = "periodic:\(periodic.kind):\(Int(occurrence.timeIntervalSince1970))"
             _ = try await insert(kind: periodic.kind, payload: periodic.payload, maxAttempts: 3, runAt: occurrence, uniqueKey: key)
         }
+    }
+
+    /// Empties the payload of jobs done more than `age` ago: a sent mail's copy (names, addresses,
+    /// text) is not kept beyond that. The row stays until `purgeFinished` for the admins' counts.
+    public func scrubFinished(olderThan age: TimeInterval) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.raw("""
+            UPDATE jobs SET payload = '{}' WHERE status = 'done' AND finished_at < \(bind: now.addingTimeInterval(-age)) AND payload <> '{}'
+            """).run()
     }
 
     /// Deletes finished jobs (and their keys) older than `age`, keeping dead ones for the admins.

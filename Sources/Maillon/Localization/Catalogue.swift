@@ -65,6 +65,12 @@ public struct Translator: Sendable {
         catalogue.translate(key + (Self.isSingular(number, locale) ? ".one" : ".other"), locale, [String(number)] + more)
     }
 
+    /// A skill's name in the reader's language: curated skills are translated, free ones shown as typed.
+    public func skill(_ label: String) -> String {
+        let slug = Taxonomy.skillSlug(label)
+        return Taxonomy.isCurated(slug) ? catalogue.translate("skill.\(slug)", locale) : label
+    }
+
     static func isSingular(_ number: Int, _ locale: AppLocale) -> Bool {
         locale == .fr ? abs(number) < 2 : number == 1
     }

@@ -30,15 +30,22 @@ struct Admission {
         try await candidate.save(on: database)
         try await record(candidate, from: from, to: status, actor: actor, message: message)
 
-        guard status == .accepted || status == .declined, let applicant = try await User.find(candidate.$user.id, on: database) else { return }
+        guard let applicant = try await User.find(candidate.$user.id, on: database) else { return }
         if status == .accepted {
             try await admit(applicant, candidate)
         }
-        let key = status == .accepted ? "notify.application_accepted" : "notify.application_declined"
         guard let application else { return }
+        let key: String
+        switch status {
+        case .accepted: key = "notify.application_accepted"
+        case .declined: key = "notify.application_declined"
+        case .inReview: key = "notify.application_in_review"
+        default: return
+        }
+        // Accepted: the next step is the profile, so the message leads there.
         try await Notifier(application: application, database: database, now: now).notify(applicant, .init(
             kind: .applicationDecided, textKey: key,
-            arguments: [message?.isEmpty == false ? message! : "—"], link: SiteURL.myApplication))
+            arguments: [message?.isEmpty == false ? message! : "—"], link: status == .accepted ? SiteURL.myProfile : SiteURL.myApplication))
     }
 
     /// The history line alone (the demo community's pending applications).
@@ -60,8 +67,8 @@ struct Admission {
     private func admit(_ applicant: User, _ candidate: MembershipApplication) async throws {
         applicant.role = .member
         try await applicant.save(on: database)
-        // A privilege change: their sessions end; they sign in again as a member.
-        try await UserSession.query(on: database).filter(\.$user.$id == applicant.requireID()).delete()
+        // Their sessions stay: the role is read afresh on every request, so the next page is a member's
+        // (being signed out without a word at the moment of joining was the first thing a newcomer saw).
         if try await Profile.query(on: database).filter(\.$user.$id == applicant.requireID()).count() == 0 {
             let profile = Profile.newMember(userID: try applicant.requireID(), chapterID: candidate.$chapter.id, headline: candidate.headline,
                                             city: candidate.city, profession: candidate.profession, now: now)
@@ -76,7 +83,7 @@ struct Admission {
         for ambassador in ambassadors {
             try await notifier.notify(ambassador.user, .init(kind: .chapterNewcomer, textKey: "notify.chapter_newcomer",
                                                              arguments: [applicant.name, chapter?.name ?? ""],
-                                                             link: SiteURL.chapterWelcome(chapter?.slug ?? "")))
+                                                             link: SiteURL.chapterWelcome(chapter?.slug ?? ""), subject: applicant.id))
         }
     }
 }

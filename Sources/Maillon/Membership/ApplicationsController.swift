@@ -106,7 +106,8 @@ struct ApplicationsController: RouteCollection {
                 let notifier = Notifier(application: req.application, database: db, now: now)
                 for ambassadorship in try await Ambassadorship.query(on: db).filter(\.$chapter.$id == chapter.requireID()).with(\.$user).all() {
                     try await notifier.notify(ambassadorship.user, .init(kind: .applicationSubmitted, textKey: "notify.application_submitted",
-                                                                         arguments: [user.name, chapter.name], link: SiteURL.reviewApplication(candidate.requireID())))
+                                                                         arguments: [user.name, chapter.name], link: SiteURL.reviewApplication(candidate.requireID()),
+                                                                         subject: user.id))
                 }
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {

@@ -66,7 +66,7 @@ struct ReviewController: RouteCollection {
         let path = chosenStatus.isEmpty && chosenChapter.isEmpty ? SiteURL.review : SiteURL.review + "?status=\(chosenStatus)&chapter=\(chosenChapter)"
         return try await req.renderPage("review-queue", title: t("review.heading"), QueuePage(
             heading: t("review.heading"), filters: [filter], rows: rows,
-            pagination: Pagination(page: page, per: Pagination.perPage, total: total, path: path, t: t)))
+            pagination: try Pagination(page: page, per: Pagination.perPage, total: total, path: path, t: t)))
     }
 
     struct ShowPage: Encodable, Sendable {

@@ -83,7 +83,7 @@ struct SendDigestJob: Job {
 
         var paragraphs: [String] = []
         if !pending.isEmpty {
-            paragraphs.append(t("digest.notifications") + "\n" + pending.map { "• " + t($0.textKey, $0.argumentList) }.joined(separator: "\n"))
+            paragraphs.append(t("digest.notifications") + "\n" + pending.map { "• " + $0.text(t) }.joined(separator: "\n"))
         }
         for section in context.application.digestSections {
             let lines = try await section.lines(for: user, since: weekStart.addingTimeInterval(-7 * 86400), context: context, t: t)

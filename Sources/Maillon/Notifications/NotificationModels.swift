@@ -27,6 +27,14 @@ public final class AppNotification: Model, @unchecked Sendable {
     var argumentList: [String] {
         (try? JSONDecoder().decode([String].self, from: Data(arguments.utf8))) ?? []
     }
+
+    /// Stands where an erased person's name was, shown as "a former member" in the reader's language.
+    static let erasedPerson = "\u{2063}erased\u{2063}"
+
+    /// The one-line text in the reader's language.
+    func text(_ t: Translator) -> String {
+        t(textKey, argumentList.map { $0.replacingOccurrences(of: Self.erasedPerson, with: t("person.former_member")) })
+    }
 }
 
 /// A person's choice for one kind of notification.

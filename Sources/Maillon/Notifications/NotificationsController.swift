@@ -39,12 +39,12 @@ struct NotificationsController: RouteCollection {
             .range(((page - 1) * Pagination.perPage)..<(page * Pagination.perPage)).all()
         let t = req.t
         let items = rows.map { row in
-            ListPage.Item(id: row.id?.uuidString ?? "", text: t(row.textKey, row.argumentList), link: SiteURL.localPath(row.link),
+            ListPage.Item(id: row.id?.uuidString ?? "", text: row.text(t), link: SiteURL.localPath(row.link),
                           createdAt: DateFormatting.dateTime(row.createdAt, req.locale), unread: row.readAt == nil)
         }
         return try await req.renderPage("notifications", title: t("notifications.heading"), ListPage(
             heading: t("notifications.heading"), items: items, unreadCount: unread,
-            pagination: Pagination(page: page, per: Pagination.perPage, total: total, path: SiteURL.notifications, t: t)))
+            pagination: try Pagination(page: page, per: Pagination.perPage, total: total, path: SiteURL.notifications, t: t)))
     }
 
     @Sendable func read(req: Request) async throws -> Response {

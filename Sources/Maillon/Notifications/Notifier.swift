@@ -26,6 +26,8 @@ struct Notifier {
         /// A last line for the email only, from the catalogue in the reader's language (who reads replies).
         var mailNote: (key: String, arguments: [String])? = nil
         var replyTo: String? = nil
+        /// The person the notification names (a newcomer, an applicant): erasing them scrubs it.
+        var subject: UUID? = nil
     }
 
     static func channel(for kind: NotificationKind, userID: UUID, on database: any Database) async throws -> NotificationChannel {
@@ -45,6 +47,7 @@ struct Notifier {
         notification.textKey = message.textKey
         notification.arguments = String(decoding: try JSONEncoder().encode(message.arguments), as: UTF8.self)
         notification.link = message.link
+        notification.subjectUserID = message.subject
         notification.inApp = true
         notification.inDigest = channel == .digest
         notification.createdAt = now

@@ -40,13 +40,13 @@ enum PersonalData {
         try await Charter.query(on: db).filter(\.$publishedBy.$id == userID).set(\.$publishedBy.$id, to: nil).update()
         // Pending two-step sign-ins reference the person too.
         try await UserSession.query(on: db).filter(\.$pendingUserID == userID).delete()
-        // Jobs about them (mail to them, their digest), sent or not, carry their address or id.
         if let user = try await User.find(userID, on: db) {
-            let sql = db as! any SQLDatabase
-            for needle in [user.email, userID.uuidString, userID.uuidString.lowercased()] {
-                let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-                try await sql.raw("DELETE FROM jobs WHERE status <> 'running' AND (payload LIKE \(bind: pattern) ESCAPE '\\' OR unique_key LIKE \(bind: pattern) ESCAPE '\\')").run()
-            }
+            let traces = PersonalTraces(user: user)
+            try await traces.scrubNotifications(on: db)
+            // Jobs about them (mail to them or naming them, their digest), sent or not, carry their name, an address or their id.
+            try await traces.deleteJobs(on: db)
+            // Development mail files (the `file` transport) are copies too.
+            if application.maillon.settings.mailTransport == "file" { traces.deleteMailFiles(in: application.maillon.settings.mailDirectory) }
         }
         try await User.query(on: db).filter(\.$id == userID).delete()
     }
@@ -164,5 +164,56 @@ struct PurgeApplicationsCommand: AsyncCommand {
         let days = signature.days ?? app.maillon.settings.declinedRetentionDays
         let count = try await ApplicationRetention.purgeDeclined(olderThan: days, on: app.db, now: app.maillon.time.now())
         context.console.print("Purged \(count) declined applications older than \(days) days.")
+    }
+}
+
+/// Where a person's name or addresses were copied outside their own rows, and how erasure removes them.
+struct PersonalTraces {
+    let user: User
+
+    /// Strings that identify the person: their name (as typed and as HTML shows it), every address they
+    /// ever had, and their id.
+    var needles: [String] {
+        let id = user.id?.uuidString ?? ""
+        let escapedName = user.name.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "'", with: "&#39;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        return Array(Set([user.name, escapedName] + user.everyEmail + [id, id.lowercased()])).filter { $0.scalarLength >= 3 }
+    }
+
+    static func likePattern(_ needle: String) -> String {
+        "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
+    /// Notifications sent to others that name the person keep their sense, not the name: "a former member".
+    func scrubNotifications(on db: any Database) async throws {
+        let userID = try user.requireID()
+        let named = try await AppNotification.query(on: db).group(.or) {
+            $0.filter(\.$subjectUserID == userID).filter(\.$arguments, .custom("LIKE"), Self.likePattern(user.name))
+        }.all()
+        for notification in named {
+            let scrubbed = notification.argumentList.map { $0.replacingOccurrences(of: user.name, with: AppNotification.erasedPerson) }
+            notification.arguments = String(decoding: try JSONEncoder().encode(scrubbed), as: UTF8.self)
+            notification.subjectUserID = nil
+            try await notification.save(on: db)
+        }
+    }
+
+    func deleteJobs(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        for needle in needles {
+            let pattern = Self.likePattern(needle)
+            try await sql.raw("DELETE FROM jobs WHERE status <> 'running' AND (payload LIKE \(bind: pattern) ESCAPE '\\' OR unique_key LIKE \(bind: pattern) ESCAPE '\\')").run()
+        }
+    }
+
+    /// `.eml` files whose headers or decoded text name the person.
+    func deleteMailFiles(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(".eml") {
+            let path = "\(directory)/\(name)"
+            guard let source = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let readable = MailFormat.readable(source)
+            if needles.contains(where: { source.contains($0) || readable.contains($0) }) { try? FileManager.default.removeItem(atPath: path) }
+        }
     }
 }

@@ -17,10 +17,14 @@ struct ProfileController: RouteCollection {
         let photoURL: String?
     }
 
+    /// The reader's profile. A member without one (an admin, who was never admitted through an
+    /// application) starts from an empty one, saved with the first save; applicants have none yet.
     private func owner(_ req: Request) async throws -> (User, Profile) {
         let user = try req.requireAccountOwner()
-        guard let profile = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first() else { throw PageError.forbidden }
-        return (user, profile)
+        if let profile = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first() { return (user, profile) }
+        guard user.isMember else { throw PageError.forbidden }
+        let fresh = Profile.newMember(userID: try user.requireID(), chapterID: nil, headline: "", city: "", profession: "other", now: req.now)
+        return (user, fresh)
     }
 
     static func values(_ profile: Profile, skills: [String], causes: [String]) -> [String: String] {
@@ -88,7 +92,7 @@ struct ProfileController: RouteCollection {
 
     @Sendable func edit(req: Request) async throws -> Response {
         let (user, profile) = try await owner(req)
-        let skills = try await ProfileSkill.query(on: req.db).filter(\.$user.$id == user.requireID()).all(\.$label)
+        let skills = try await ProfileSkill.query(on: req.db).filter(\.$user.$id == user.requireID()).all(\.$label).map(req.t.skill)
         let causes = try await ProfileCause.query(on: req.db).filter(\.$user.$id == user.requireID()).all(\.$cause)
         return try await req.renderPage("profile-edit", title: req.t("profile.edit_heading"),
                                         page(req, values: Self.values(profile, skills: skills, causes: causes)))
@@ -180,7 +184,7 @@ struct ProfileController: RouteCollection {
         if viewerIsMember, let low = profile.dayRateMin {
             facts.append(.init(label: t("profile.day_rate"), value: profile.dayRateMax.map { "\(low)–\($0) €" } ?? "\(low) €"))
         }
-        let skills = try await ProfileSkill.query(on: req.db).filter(\.$user.$id == id).sort(\.$label).all(\.$label)
+        let skills = try await ProfileSkill.query(on: req.db).filter(\.$user.$id == id).sort(\.$label).all(\.$label).map(t.skill)
         let causes = try await ProfileCause.query(on: req.db).filter(\.$user.$id == id).all(\.$cause).map { t("cause.\($0)") }
         var links: [ShowPage.Link] = []
         if let website = profile.website { links.append(.init(label: t("profile.website"), url: website)) }

@@ -16,6 +16,19 @@ public enum Taxonomy {
         ("juridique-ess", "Juridique ESS"), ("rgpd", "RGPD"), ("assistanat", "Assistanat"), ("traduction", "Traduction"),
     ]
 
+    /// The curated skills' English names (slugged) → their slug; the names themselves are in the catalogue (`skill.<slug>`).
+    static let englishSlugs: [String: String] = [
+        "web-development": "developpement-web", "mobile-development": "developpement-mobile", "digital-accessibility": "accessibilite-numerique",
+        "visual-identity": "identite-visuelle", "photography": "photographie", "copywriting": "redaction", "press-relations": "relations-presse",
+        "communication-strategy": "strategie-de-communication", "digital-marketing": "marketing-digital", "fundraising": "levee-de-fonds",
+        "carbon-accounting": "bilan-carbone", "csr-strategy": "strategie-rse", "life-cycle-assessment": "analyse-du-cycle-de-vie",
+        "recruitment": "recrutement", "training": "formation", "project-management": "gestion-de-projet", "accounting": "comptabilite",
+        "management-control": "controle-de-gestion", "social-economy-law": "juridique-ess", "gdpr": "rgpd",
+        "administrative-assistance": "assistanat", "translation": "traduction",
+    ]
+
+    static func isCurated(_ slug: String) -> Bool { curatedSkills.contains { $0.slug == slug } }
+
     public static let sdgCount = 17
     public static let communityCauses = ["ess", "inclusion", "climate", "biodiversity", "circular_economy", "education", "health", "culture", "local_food", "housing"]
     /// Cause codes: `sdg1`…`sdg17`, then the community causes. Labels are in the catalogue (`cause.<code>`).
@@ -32,8 +45,10 @@ public enum Taxonomy {
         var skills: [(String, String)] = []
         for piece in raw.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" || $0 == "\n" }) {
             let label = piece.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            let slug = skillSlug(label)
-            guard !slug.isEmpty, label.count <= 60, seen.insert(slug).inserted else { continue }
+            // A curated skill typed in English ("Web development") is the curated one.
+            let typed = skillSlug(label)
+            let slug = englishSlugs[typed] ?? typed
+            guard !slug.isEmpty, label.scalarLength <= 60, seen.insert(slug).inserted else { continue }
             let curated = curatedSkills.first { $0.slug == slug }?.label
             skills.append((slug, curated ?? label))
             if skills.count == limit { break }

@@ -34,6 +34,8 @@ struct TestOptions: Sendable {
     var maxBodySize = "1mb"
     /// Off in tests, so counts follow each change at once; the cache has its own test.
     var directoryCacheSeconds = 0
+    /// Where the `file` transport would write (the tests record mail; erasure looks here).
+    var mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-test-mail-\(UUID().uuidString.prefix(8))").path
 }
 
 /// Fixtures for one test: the app, its fakes, and a database no other test sees.
@@ -53,15 +55,15 @@ struct TestContext: Sendable {
 }
 
 func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) throws -> Settings {
-    var settings = try Settings.fromEnvironment([
-        "BASE_URL": options.baseURL,
-        "BCRYPT_COST": "4",
-        "LOG_LEVEL": "info",
-    ])
+    var environment = ["BASE_URL": options.baseURL, "BCRYPT_COST": "4", "LOG_LEVEL": "info"]
+    // File mail is refused on https addresses; the tests record mail either way.
+    if options.baseURL.hasPrefix("https") { environment.merge(["MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1"]) { $1 } }
+    var settings = try Settings.fromEnvironment(environment)
     settings.database = database
     settings.trustProxyHeaders = options.trustProxyHeaders
     settings.maxBodySize = ByteCount(stringLiteral: options.maxBodySize)
     settings.directoryCacheSeconds = options.directoryCacheSeconds
+    settings.mailDirectory = options.mailDirectory
     return settings
 }
 
