@@ -52,6 +52,8 @@ struct Seats {
         registration.$user.id = userID
         registration.note = note
         registration.attendance = nil
+        // Registering again (after cancelling) is a new seat: it gets its own reminder.
+        registration.remindedAt = nil
         if existing == nil { registration.createdAt = now }
         registration.updatedAt = now
         if event.confirmedCount < event.capacity {

@@ -31,12 +31,6 @@ public struct Throttle: Sendable {
         try await sql.raw("UPDATE throttle_counters SET hits = hits - 1 WHERE key = \(bind: key) AND hits > 0").run()
     }
 
-    /// Forgets the attempts under `key` (after a successful sign-in, the account's counter starts again).
-    public func reset(_ key: String) async throws {
-        let sql = database as! any SQLDatabase
-        try await sql.delete(from: "throttle_counters").where("key", .equal, key).run()
-    }
-
     /// Removes counters whose window is long over.
     public func prune(olderThan age: TimeInterval) async throws {
         let sql = database as! any SQLDatabase
