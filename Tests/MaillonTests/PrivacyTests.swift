@@ -49,6 +49,7 @@ struct PrivacyTests {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
             for section in PersonalData.sections { #expect(json[section.name] != nil, "\(section.name)") }
             #expect((json["account"] as? [String: Any])?["email"] as? String == "lea@example.org")
+            #expect((json["account"] as? [String: Any])?["former_emails"] as? [String] == [], "former addresses are part of the account")
             #expect(((json["applications"] as? [[String: Any]])?.first?["history"] as? [Any])?.count == 2)
             #expect((json["profile"] as? [String: Any])?["headline"] as? String == "Développeuse web pour les associations")
             #expect(((json["sessions"] as? [Any])?.count ?? 0) >= 1)

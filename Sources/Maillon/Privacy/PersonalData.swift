@@ -56,7 +56,8 @@ struct AccountSection: PersonalDataSection {
     let name = "account"
     func export(userID: UUID, on db: any Database) async throws -> Any {
         guard let user = try await User.find(userID, on: db) else { return NSNull() }
-        return ["email": user.email, "name": user.name, "role": user.role.rawValue, "language": user.locale?.rawValue ?? NSNull(),
+        return ["email": user.email, "pending_email": user.pendingEmail ?? NSNull(), "former_emails": user.formerEmails,
+                "name": user.name, "role": user.role.rawValue, "language": user.locale?.rawValue ?? NSNull(),
                 "email_verified_at": PersonalData.stamp(user.emailVerifiedAt), "two_step_enabled": user.hasTwoStep,
                 "created_at": PersonalData.stamp(user.createdAt)] as [String: Any]
     }
