@@ -73,6 +73,17 @@ struct AccountMail {
         }
     }
 
+    /// A colleague made someone a contact of their organisation: a new account gets a link (a week) to
+    /// choose a password; an existing one is told it now acts for the organisation too.
+    func organisationInvitation(_ user: User, organisation: String, token: String?) async throws {
+        try await send(user) { t in
+            MailContent(subject: subject(t, "mail.organisation_invitation.subject"), greeting: t("mail.greeting", user.name),
+                        paragraphs: [t("mail.organisation_invitation.body", organisation, settings.communityName)],
+                        action: token.map { .init(label: t("mail.invitation.action"), url: link(SiteURL.resetPassword, token: $0)) }
+                            ?? .init(label: t("nav.sign_in"), url: base + SiteURL.signIn))
+        }
+    }
+
     func passwordChanged(_ user: User, cancelledChange: String? = nil) async throws {
         try await send(user) { t in
             MailContent(subject: subject(t, "mail.password_changed.subject"), greeting: t("mail.greeting", user.name),

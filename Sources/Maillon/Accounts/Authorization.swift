@@ -7,11 +7,14 @@ public struct Principal: Sendable, Equatable {
     public let userID: UUID
     public let role: Role
     public let ambassadorOf: Set<UUID>
+    /// The organisations an organisation contact acts for.
+    public let contactOf: Set<UUID>
 
-    public init(userID: UUID, role: Role, ambassadorOf: Set<UUID> = []) {
+    public init(userID: UUID, role: Role, ambassadorOf: Set<UUID> = [], contactOf: Set<UUID> = []) {
         self.userID = userID
         self.role = role
         self.ambassadorOf = ambassadorOf
+        self.contactOf = contactOf
     }
 }
 
@@ -35,6 +38,14 @@ public enum Permission: Sendable, Equatable {
     /// Run one event: edit, cancel, attendees, check-in, messages. Nil chapter: a national or
     /// online event, which only admins run.
     case organiseEvent(chapter: UUID?)
+    /// Post missions: organisation contacts with an organisation.
+    case postMissions
+    /// Act for one organisation: its page, its missions, its contacts.
+    case manageOrganisation(UUID)
+    /// Review (publish or decline) a submitted mission of this chapter; nil: a mission of no chapter (admins).
+    case reviewMission(chapter: UUID?)
+    /// See the missions waiting for review at all (admins, and ambassadors of at least one chapter).
+    case reviewMissions
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -50,9 +61,15 @@ public enum AccessPolicy {
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)
         case let .runChapter(chapter):
             return principal.role == .admin || (principal.role == .member && principal.ambassadorOf.contains(chapter))
-        case let .organiseEvent(chapter):
+        case let .organiseEvent(chapter), let .reviewMission(chapter):
             guard let chapter else { return principal.role == .admin }
             return allows(principal, .runChapter(chapter))
+        case .reviewMissions:
+            return allows(principal, .reviewApplications)
+        case .postMissions:
+            return principal.role == .organisationContact && !principal.contactOf.isEmpty
+        case let .manageOrganisation(organisation):
+            return principal.role == .admin || (principal.role == .organisationContact && principal.contactOf.contains(organisation))
         }
     }
 }
@@ -60,7 +77,7 @@ public enum AccessPolicy {
 extension Request {
     var principal: Principal? {
         guard let user = currentUser, let id = user.id else { return nil }
-        return Principal(userID: id, role: user.role, ambassadorOf: sessionContext.ambassadorOf)
+        return Principal(userID: id, role: user.role, ambassadorOf: sessionContext.ambassadorOf, contactOf: sessionContext.contactOf)
     }
 
     /// The signed-in person, or a redirect to sign in.

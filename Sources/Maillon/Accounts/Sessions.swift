@@ -12,6 +12,8 @@ final class SessionContext: @unchecked Sendable {
     var expireCookie = false
     /// The chapters the signed-in person runs as an ambassador.
     var ambassadorOf: Set<UUID> = []
+    /// The organisations an organisation contact acts for.
+    var contactOf: Set<UUID> = []
     /// A visitor without a session: the random value of their CSRF cookie (no row is written for them).
     var anonymousCSRFCookie: String?
     var newAnonymousCSRFCookie = false
@@ -180,8 +182,13 @@ struct SessionMiddleware: AsyncMiddleware {
                     context.record = record
                     if let userID = record.$user.id {
                         context.user = try await User.find(userID, on: request.db)
-                        context.ambassadorOf = Set(try await Ambassadorship.query(on: request.db)
-                            .filter(\.$user.$id == userID).all(\.$chapter.$id))
+                        if context.user?.role == .organisationContact {
+                            context.contactOf = Set(try await OrganisationContact.query(on: request.db)
+                                .filter(\.$user.$id == userID).all(\.$organisation.$id))
+                        } else {
+                            context.ambassadorOf = Set(try await Ambassadorship.query(on: request.db)
+                                .filter(\.$user.$id == userID).all(\.$chapter.$id))
+                        }
                     }
                 }
             } else {

@@ -68,6 +68,7 @@ func registerJobs(_ app: Application) throws {
     registry.register(PasswordResetRequestJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
+    try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
     app.jobRegistry = registry
@@ -100,4 +101,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: PrivacyController())
     try app.register(collection: PhotoController())
     try app.register(collection: AdminImportController())
+    try app.register(collection: OrganisationsController())
+    try app.register(collection: MissionsController())
 }

@@ -72,6 +72,15 @@ public enum SiteURL {
     public static func eventSeriesEnd(_ id: UUID) -> String { "\(eventSeries(id))/end" }
     public static func chapterCalendar(_ slug: String) -> String { "\(chapters)/\(slug)/calendar.ics" }
     public static func personalCalendar(_ user: UUID, _ token: String) -> String { "\(calendars)/\(user.uuidString)/\(token).ics" }
+    public static let missions = "/missions"
+    public static let newMission = "/missions/new"
+    public static func mission(_ id: UUID) -> String { "\(missions)/\(id.uuidString)" }
+    public static func missionEdit(_ id: UUID) -> String { "\(mission(id))/edit" }
+    public static func missionMove(_ id: UUID) -> String { "\(mission(id))/move" }
+    public static let organisations = "/organisations"
+    public static let newOrganisation = "/organisations/new"
+    public static func organisation(_ slug: String) -> String { "\(organisations)/\(slug)" }
+    public static func organisationContacts(_ slug: String) -> String { "\(organisation(slug))/contacts" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

@@ -43,5 +43,6 @@ enum DatabaseSetup {
         migrations.add(Migrations007.CreateEvents())
         migrations.add(Migrations008.CreateProfessionOrderIndex())
         migrations.add(Migrations009.AddHardeningColumns())
+        migrations.add(Migrations010.CreateMissions())
     }
 }

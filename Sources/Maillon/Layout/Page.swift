@@ -13,6 +13,7 @@ struct LayoutModel: Encodable, Sendable {
         let name: String
         let isAdmin: Bool
         let isApplicant: Bool
+        let isOrganisation: Bool
         let canReview: Bool
     }
 
@@ -68,7 +69,7 @@ extension Request {
             path: url.path,
             csrf: csrf,
             user: currentUser.map { user in
-                .init(name: user.name, isAdmin: user.role == .admin, isApplicant: user.role == .applicant,
+                .init(name: user.name, isAdmin: user.role == .admin, isApplicant: user.role == .applicant, isOrganisation: user.role == .organisationContact,
                       canReview: principal.map { AccessPolicy.allows($0, .reviewApplications) } ?? false)
             },
             flash: flash.map { message in .init(kind: message.kind.rawValue, text: message.count.map { t.count(message.key, $0) } ?? t(message.key)) },

@@ -88,10 +88,26 @@ public struct NotificationKind: Sendable, Equatable {
     /// A message from an event's organisers to its participants.
     public static let eventMessage = NotificationKind(id: "event_message", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A mission waiting for review in a chapter one runs (or anywhere, for admins).
+    public static let missionSubmitted = NotificationKind(id: "mission_submitted", defaultChannel: .inApp, essential: false, adminOnly: false)
+    /// One's organisation's mission was published, declined or expired.
+    public static let missionStatus = NotificationKind(id: "mission_status", defaultChannel: .email, essential: true, adminOnly: false)
+
+    public static let all: [NotificationKind] = [missionStatus, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
+
+    /// Whether a person with `role` is offered this kind on their preferences page: organisations'
+    /// contacts hear about their missions, members about community life, admins about everything.
+    public func isOffered(to role: Role) -> Bool {
+        if adminOnly { return role == .admin }
+        switch self {
+        case .newSignIn, .weeklyDigest: return true
+        case .missionStatus: return role == .organisationContact
+        default: return role != .organisationContact
+        }
+    }
 
     /// The channels a person may choose for this kind.
     public var choices: [NotificationChannel] {

@@ -73,7 +73,7 @@ struct NotificationsController: RouteCollection {
 
     static func preferencesPage(_ req: Request, user: User, chosen: [String: NotificationChannel], errors: FormErrors = .init()) -> FormPage {
         let t = req.t
-        let kinds = NotificationKind.all.filter { !$0.adminOnly || user.role == .admin }
+        let kinds = NotificationKind.all.filter { $0.isOffered(to: user.role) }
         let fields = kinds.map { kind in
             let current = chosen[kind.id] ?? kind.defaultChannel
             return FormModel.Field(
@@ -105,7 +105,7 @@ struct NotificationsController: RouteCollection {
         let values = try await req.formValues()
         var errors = FormErrors()
         var chosen: [String: NotificationChannel] = [:]
-        for kind in NotificationKind.all where !kind.adminOnly || user.role == .admin {
+        for kind in NotificationKind.all where kind.isOffered(to: user.role) {
             guard let raw = values[kind.id] else { continue }
             guard let channel = NotificationChannel(rawValue: raw), kind.choices.contains(channel) else {
                 errors.add(kind.id, "field.invalid_choice")

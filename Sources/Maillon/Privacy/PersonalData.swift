@@ -19,7 +19,7 @@ extension PersonalDataSection {
 enum PersonalData {
     static let sections: [any PersonalDataSection] = [
         AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
-        EventRegistrationsSection(),
+        EventRegistrationsSection(), OrganisationsSection(),
     ]
 
     static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }
@@ -216,5 +216,18 @@ struct PersonalTraces {
             let readable = MailFormat.readable(source)
             if needles.contains(where: { source.contains($0) || readable.contains($0) }) { try? FileManager.default.removeItem(atPath: path) }
         }
+    }
+}
+
+/// An organisation contact's part: the organisations they act for and the missions they wrote.
+/// Erasing them keeps the organisation and its missions (they are the organisation's), unsigned.
+struct OrganisationsSection: PersonalDataSection {
+    let name = "organisations"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        let organisations = try await OrganisationContact.query(on: db).filter(\.$user.$id == userID).with(\.$organisation).all().map(\.organisation.name)
+        let missions = try await Mission.query(on: db).filter(\.$createdBy.$id == userID).all().map {
+            ["title": $0.title, "status": $0.status.rawValue, "created_at": PersonalData.stamp($0.createdAt)] as [String: Any]
+        }
+        return ["contact_of": organisations, "missions_written": missions] as [String: Any]
     }
 }

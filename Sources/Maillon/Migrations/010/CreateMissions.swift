@@ -1,0 +1,96 @@
+import Fluent
+import SQLKit
+
+/// Shipped: never edit. Add a new numbered folder instead.
+enum Migrations010 {
+    struct CreateMissions: AsyncMigration {
+        var name: String { "010_CreateMissions" }
+
+        func prepare(on database: any Database) async throws {
+            try await database.schema(Organisation.schema)
+                .id()
+                .field("slug", .string, .required)
+                .field("name", .string, .required)
+                .field("kind", .string, .required)
+                .field("website", .string)
+                .field("city", .string, .required)
+                .field("description", .string, .required)
+                .field("causes", .string, .required)
+                .field("created_at", .datetime, .required)
+                .unique(on: "slug")
+                .create()
+            try await database.schema(OrganisationContact.schema)
+                .id()
+                .field("organisation_id", .uuid, .required, .references(Organisation.schema, .id, onDelete: .cascade))
+                .field("user_id", .uuid, .required, .references(User.schema, .id, onDelete: .cascade))
+                .field("created_at", .datetime, .required)
+                .unique(on: "organisation_id", "user_id")
+                .create()
+            try await database.schema(Mission.schema)
+                .id()
+                .field("organisation_id", .uuid, .required, .references(Organisation.schema, .id, onDelete: .cascade))
+                .field("created_by_id", .uuid, .references(User.schema, .id, onDelete: .setNull))
+                .field("title", .string, .required)
+                .field("context", .string, .required)
+                .field("deliverables", .string, .required)
+                .field("profession", .string)
+                .field("chapter_id", .uuid, .references(Chapter.schema, .id, onDelete: .restrict))
+                .field("city", .string, .required)
+                .field("work_mode", .string, .required)
+                .field("starts_on", .datetime, .required)
+                .field("duration_days", .int)
+                .field("ends_on", .datetime)
+                .field("days_per_week", .int)
+                .field("budget", .string, .required)
+                .field("rate_min", .int)
+                .field("rate_max", .int)
+                .field("total", .int)
+                .field("application_deadline", .datetime, .required)
+                .field("audience", .string, .required)
+                .field("causes", .string, .required)
+                .field("status", .string, .required)
+                .field("status_reason", .string)
+                .field("published_at", .datetime)
+                .field("created_at", .datetime, .required)
+                .field("updated_at", .datetime, .required)
+                .create()
+            try await database.schema(MissionSkill.schema)
+                .id()
+                .field("mission_id", .uuid, .required, .references(Mission.schema, .id, onDelete: .cascade))
+                .field("slug", .string, .required)
+                .field("label", .string, .required)
+                .field("required", .bool, .required)
+                .unique(on: "mission_id", "slug")
+                .create()
+            try await database.schema(MissionRole.schema)
+                .id()
+                .field("mission_id", .uuid, .required, .references(Mission.schema, .id, onDelete: .cascade))
+                .field("position", .int, .required)
+                .field("title", .string, .required)
+                .field("skills", .string, .required)
+                .field("days", .int)
+                .create()
+            try await database.schema(MissionEvent.schema)
+                .id()
+                .field("mission_id", .uuid, .required, .references(Mission.schema, .id, onDelete: .cascade))
+                .field("actor_id", .uuid, .references(User.schema, .id, onDelete: .setNull))
+                .field("from_status", .string)
+                .field("to_status", .string, .required)
+                .field("reason", .string)
+                .field("created_at", .datetime, .required)
+                .create()
+            let sql = database as! any SQLDatabase
+            try await sql.create(index: "organisation_contacts_user_idx").on(OrganisationContact.schema).column("user_id").run()
+            try await sql.create(index: "missions_status_idx").on(Mission.schema).column("status").column("application_deadline").run()
+            try await sql.create(index: "missions_organisation_idx").on(Mission.schema).column("organisation_id").column("created_at").run()
+            try await sql.create(index: "mission_skills_slug_idx").on(MissionSkill.schema).column("slug").run()
+            try await sql.create(index: "mission_events_mission_idx").on(MissionEvent.schema).column("mission_id").column("created_at").run()
+        }
+
+        func revert(on database: any Database) async throws {
+            for schema in [MissionEvent.schema, MissionRole.schema, MissionSkill.schema, Mission.schema, OrganisationContact.schema, Organisation.schema] {
+                try await database.schema(schema).delete()
+            }
+        }
+    }
+}
