@@ -39,6 +39,22 @@ struct SeedTests {
                 try await signIn(browser, email: "membre@maillon.example", password: "demo demo demo")
                 #expect(try await browser.get("/directory").status == .ok)
                 #expect(try await browser.get("/review").status == .ok, "membre@ runs Paris")
+
+                // Missions in several states, the open ones with members who fit.
+                #expect(report.missions >= 6)
+                #expect(Set(try await Mission.query(on: ctx.db).all(\.$status)).isSuperset(of: [.draft, .submitted, .published, .completed, .expired]))
+                #expect(try await browser.get("/missions").html.contains("Identité visuelle et site web des jardins"))
+                var fitting = 0
+                for open in try await Mission.query(on: ctx.db).filter(\.$status == .published).all() {
+                    let skills = try await MissionSkill.query(on: ctx.db).filter(\.$mission.$id == open.requireID()).all()
+                    let matching = MatchingQuery(database: ctx.db)
+                    let needs = matching.needs(open, skills: skills)
+                    fitting += Matcher.rank(try await matching.candidates(for: needs), for: needs).matches.count
+                }
+                #expect(fitting > 0, "the open missions have members who fit")
+                let organisation = ctx.browser()
+                try await signIn(organisation, email: "structure1@maillon.example", password: "demo demo demo")
+                #expect(try await organisation.get("/missions").html.contains("Formation des bénévoles"))
             }
         }
         #expect(names[0] == names[1], "the same size gives the same community")

@@ -16,6 +16,7 @@ struct DemoCommunity {
         var members = 0
         var applications = 0
         var events = 0
+        var missions = 0
     }
 
     static let chapters: [(name: String, region: String, cities: [String])] = [
@@ -149,6 +150,7 @@ struct DemoCommunity {
         }
 
         report.events = try await seedEvents(chapters: chapterIDs.map(\.0), attendees: attendees)
+        report.missions = try await seedMissions(chapters: chapterIDs.map(\.0))
 
         for number in 0..<applications {
             let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
@@ -253,6 +255,104 @@ struct DemoCommunity {
         } else {
             try await registrations.create(on: database)
         }
+    }
+
+    /// Organisations (each with a contact, `structure1@maillon.example`…) and missions in every state
+    /// this version knows: a draft, one waiting for review, open ones the members fit, and closed ones.
+    private func seedMissions(chapters: [UUID]) async throws -> Int {
+        let organisations: [(String, Organisation.Kind, String, String, String)] = [
+            ("Les Jardins Partagés", .association, "Lyon", "Des jardins partagés et des ateliers d'alimentation durable dans les quartiers.", "sdg11,local_food"),
+            ("Coopérative Solaire du Rhône", .essCompany, "Lyon", "Une coopérative citoyenne qui installe des panneaux solaires sur les toits publics.", "sdg7,climate"),
+            ("Ville de Montreuil", .publicBody, "Montreuil", "Le service de la vie associative de la ville.", "sdg11,inclusion"),
+            ("Atelier Réemploi", .company, "Marseille", "Une entreprise qui répare et revend du matériel informatique.", "circular_economy,sdg12"),
+        ]
+        // (organisation, title, required skills, nice skills, status, chapter index or nil, work mode, budget, days)
+        let plan: [(Int, String, String, String, Mission.Status, Int?, Mission.WorkMode, Mission.Budget, Int)] = [
+            (0, "Identité visuelle et site web des jardins", "Identité visuelle, Développement web", "Illustration", .published, 1, .hybrid, .dayRate, 15),
+            (1, "Campagne de financement participatif", "Levée de fonds, Community management", "Vidéo", .published, 1, .remote, .fixed, 10),
+            (2, "Bilan carbone des équipements municipaux", "Bilan carbone", "Stratégie RSE", .published, 0, .onsite, .dayRate, 12),
+            (3, "Site accessible pour la boutique", "Accessibilité numérique, Développement web", "UX design", .submitted, 3, .remote, .dayRate, 8),
+            (0, "Formation des bénévoles à l'accueil", "Formation, Facilitation", "", .draft, 1, .onsite, .proBono, 3),
+            (2, "Refonte du guide des associations", "Rédaction", "Identité visuelle", .completed, 0, .hybrid, .fixed, 6),
+            (1, "Stratégie RSE 2025", "Stratégie RSE", "", .expired, nil, .remote, .dayRate, 5),
+        ]
+        var created: [UUID] = []
+        for (index, definition) in organisations.enumerated() {
+            let organisation = Organisation()
+            organisation.slug = Slug.make(definition.0)
+            organisation.name = definition.0
+            organisation.kind = definition.1
+            organisation.city = definition.2
+            organisation.description = definition.3
+            organisation.causes = definition.4
+            organisation.createdAt = now.addingTimeInterval(-120 * 86400)
+            try await organisation.create(on: database)
+            let contact = User(email: "structure\(index + 1)@maillon.example", passwordHash: passwordHash, name: "Contact \(definition.0)",
+                               role: .organisationContact, locale: .fr)
+            contact.emailVerifiedAt = now
+            try await contact.create(on: database)
+            let link = OrganisationContact()
+            link.$organisation.id = try organisation.requireID()
+            link.$user.id = try contact.requireID()
+            link.createdAt = organisation.createdAt
+            try await link.create(on: database)
+            created.append(try organisation.requireID())
+        }
+        let day: TimeInterval = 86400
+        for (offset, item) in plan.enumerated() {
+            let finished = [Mission.Status.completed, .expired].contains(item.4)
+            let mission = Mission()
+            mission.$organisation.id = created[item.0]
+            mission.title = item.1
+            mission.context = "Nous cherchons des freelances engagé·es pour nous accompagner sur ce projet important pour notre structure."
+            mission.deliverables = "Un premier rendu à mi-parcours, puis la version finale et une passation à l'équipe."
+            mission.$chapter.id = item.5.map { chapters[$0 % chapters.count] }
+            mission.city = item.6 == .remote ? "" : Self.chapters[(item.5 ?? 0) % Self.chapters.count].name
+            mission.workMode = item.6
+            mission.startsOn = Recurrence.calendar.startOfDay(for: now.addingTimeInterval((finished ? -90 : 30 + Double(offset) * 3) * day))
+            mission.durationDays = item.8
+            mission.daysPerWeek = 2
+            mission.budget = item.7
+            mission.rateMin = item.7 == .dayRate ? 350 : nil
+            mission.rateMax = item.7 == .dayRate ? 550 : nil
+            mission.total = item.7 == .fixed ? 4500 : nil
+            mission.applicationDeadline = mission.startsOn.addingTimeInterval(-7 * day)
+            mission.audience = .all
+            mission.causes = organisations[item.0].4
+            mission.status = item.4
+            mission.publishedAt = [.published, .completed, .expired].contains(item.4) ? now.addingTimeInterval(-Double(offset + 2) * day) : nil
+            mission.createdAt = now.addingTimeInterval(-Double(offset + 5) * day)
+            mission.updatedAt = mission.createdAt
+            try await mission.create(on: database)
+            let missionID = try mission.requireID()
+            for (labels, required) in [(item.2, true), (item.3, false)] {
+                for skill in Taxonomy.normaliseSkills(labels) {
+                    let row = MissionSkill()
+                    row.$mission.id = missionID
+                    row.slug = skill.slug
+                    row.label = skill.label
+                    row.required = required
+                    try await row.create(on: database)
+                }
+            }
+            // The history as it would have happened.
+            let path: [Mission.Status] = switch item.4 {
+            case .draft: [.draft]
+            case .submitted: [.draft, .submitted]
+            case .published: [.draft, .submitted, .published]
+            case .expired: [.draft, .submitted, .published, .expired]
+            default: [.draft, .submitted, .published, .awarded, .delivered, .completed]
+            }
+            for (step, status) in path.enumerated() {
+                let event = MissionEvent()
+                event.$mission.id = missionID
+                event.fromStatus = step == 0 ? nil : path[step - 1]
+                event.toStatus = status
+                event.createdAt = mission.createdAt.addingTimeInterval(Double(step) * 3600)
+                try await event.create(on: database)
+            }
+        }
+        return plan.count
     }
 
     private func accept(_ user: User, _ charter: Charter) async throws {
@@ -369,12 +469,13 @@ struct SeedCommand: AsyncCommand {
             try await sql.raw("ANALYZE \(ident: table)").run()
         }
         context.console.print("""
-        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications.
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions.
         Every demo account's password: \(password)
           admin:       admin@maillon.example
           ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…
           member:      membre42@maillon.example
           applicant:   candidat1@maillon.example
+          organisation: structure1@maillon.example (Les Jardins Partagés)
         """)
     }
 
