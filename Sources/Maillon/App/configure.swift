@@ -103,4 +103,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: AdminImportController())
     try app.register(collection: OrganisationsController())
     try app.register(collection: MissionsController())
+    try app.register(collection: ProposalsController())
 }

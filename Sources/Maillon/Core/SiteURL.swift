@@ -77,6 +77,10 @@ public enum SiteURL {
     public static func mission(_ id: UUID) -> String { "\(missions)/\(id.uuidString)" }
     public static func missionEdit(_ id: UUID) -> String { "\(mission(id))/edit" }
     public static func missionMove(_ id: UUID) -> String { "\(mission(id))/move" }
+    public static let proposals = "/proposals"
+    public static func proposal(_ id: UUID) -> String { "\(proposals)/\(id.uuidString)" }
+    public static func missionAnswer(_ id: UUID) -> String { "\(mission(id))/answer" }
+    public static func missionTeam(_ id: UUID) -> String { "\(mission(id))/team" }
     public static let organisations = "/organisations"
     public static let newOrganisation = "/organisations/new"
     public static func organisation(_ slug: String) -> String { "\(organisations)/\(slug)" }

@@ -44,5 +44,6 @@ enum DatabaseSetup {
         migrations.add(Migrations008.CreateProfessionOrderIndex())
         migrations.add(Migrations009.AddHardeningColumns())
         migrations.add(Migrations010.CreateMissions())
+        migrations.add(Migrations011.CreateProposals())
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Who may move a mission where. Plain Swift, tested without HTTP.
 ///
-///     draft → submitted → published → awarded → delivered → completed
+///     draft → submitted → published → awarded (the organisation chooses a proposal) → delivered (its lead) → completed
 ///     submitted → declined (staff, with a reason)
 ///     draft, submitted, published, awarded → cancelled (the organisation, with a reason)
 ///     published → expired (the deadline passed, nobody chosen: the daily job)
@@ -15,7 +15,7 @@ public enum MissionRules {
         case (.organisation, .draft, .submitted): true
         case (.organisation, .draft, .cancelled), (.organisation, .submitted, .cancelled),
              (.organisation, .published, .cancelled), (.organisation, .awarded, .cancelled): true
-        case (.organisation, .delivered, .completed): true
+        case (.organisation, .delivered, .completed), (.organisation, .published, .awarded): true
         case (.staff, .submitted, .published), (.staff, .submitted, .declined): true
         case (.freelancer, .awarded, .delivered): true
         case (.system, .published, .expired), (.system, .delivered, .completed): true

@@ -327,6 +327,28 @@ struct MissionsController: RouteCollection {
         let suggestions: [Suggestion]
         let excluded: [Excluded]
         let history: [HistoryLine]
+        /// A member who may answer: the form (alone) and the way to answer as a team.
+        var answerForm: [FormModel] = []
+        var teamAnswerURL: String? = nil
+        /// A member who already answered (alone or in a team): their proposal.
+        var myProposalURL: String? = nil
+        /// The organisation (and admins): the proposals that reached it.
+        var proposals: [ProposalRow] = []
+
+        struct ProposalRow: Encodable, Sendable {
+            let lead: String
+            let url: String
+            let team: String?
+            let price: String
+            let status: String
+        }
+    }
+
+    static func answerForm(_ req: Request, _ mission: Mission, values: [String: String] = [:], errors: FormErrors = .init()) -> FormModel {
+        let t = req.t
+        return FormModel(id: "answer", action: SiteURL.missionAnswer(mission.id ?? UUID()), submitLabel: t("proposal.send"),
+                         fields: ProposalsController.termFields(t, mission: mission, values: values, errors: errors),
+                         errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
     }
 
     /// The mission if this reader may see it: its organisation's contacts and staff always; members
@@ -411,7 +433,7 @@ struct MissionsController: RouteCollection {
                                  text: t("mission.history.line", t("mission.status.\(event.toStatus.rawValue)"), event.actor?.name ?? t("mission.history.system")),
                                  reason: event.reason)
         }
-        return ShowPage(
+        var page = ShowPage(
             heading: mission.title, organisation: organisation.name, organisationURL: SiteURL.organisation(organisation.slug),
             status: t("mission.status.\(mission.status.rawValue)"), statusReason: manages || reviews ? mission.statusReason : nil, facts: facts,
             context: mission.context.components(separatedBy: "\n").filter { !$0.isEmpty },
@@ -422,6 +444,27 @@ struct MissionsController: RouteCollection {
             editURL: manages && MissionRules.isEditable(mission.status) ? SiteURL.missionEdit(id) : nil, moveURL: SiteURL.missionMove(id),
             actions: actions, error: error, reason: reason, showsSuggestions: showsSuggestions, suggestions: suggestions, excluded: excluded,
             history: manages || reviews ? history : [])
+        if let user = req.currentUser, user.isMember, !manages {
+            let mine = try await ProposalMember.query(on: req.db).filter(\.$missionID == id).filter(\.$user.$id == user.requireID())
+                .filter(\.$active == true).first()
+            if let mine {
+                page.myProposalURL = SiteURL.proposal(mine.$proposal.id)
+            } else if mission.status == .published, req.now <= mission.applicationDeadline {
+                page.answerForm = [answerForm(req, mission)]
+                page.teamAnswerURL = SiteURL.missionTeam(id)
+            }
+        }
+        if manages || req.currentUser?.role == .admin {
+            let proposals = try await Proposal.query(on: req.db).filter(\.$mission.$id == id)
+                .filter(\.$status ~~ [.submitted, .shortlisted, .awarded, .declined]).with(\.$lead).sort(\.$createdAt).all()
+            let sizes = Dictionary(grouping: try await ProposalMember.query(on: req.db).filter(\.$missionID == id).all(), by: { $0.$proposal.id }).mapValues(\.count)
+            page.proposals = proposals.map { proposal in
+                .init(lead: proposal.lead?.name ?? t("person.former_member"), url: SiteURL.proposal(proposal.id ?? UUID()),
+                      team: proposal.isTeam ? t.count("proposal.team_of", sizes[proposal.id ?? UUID()] ?? 0) : nil,
+                      price: ProposalsController.price(proposal, t), status: t("proposal.status.\(proposal.status.rawValue)"))
+            }
+        }
+        return page
     }
 
     @Sendable func show(req: Request) async throws -> Response {

@@ -93,7 +93,16 @@ public struct NotificationKind: Sendable, Equatable {
     /// One's organisation's mission was published, declined or expired.
     public static let missionStatus = NotificationKind(id: "mission_status", defaultChannel: .email, essential: true, adminOnly: false)
 
-    public static let all: [NotificationKind] = [missionStatus, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A proposal to one's organisation's mission: received, withdrawn.
+    public static let proposalReceived = NotificationKind(id: "proposal_received", defaultChannel: .email, essential: false, adminOnly: false)
+    /// One's team: invited, changed, someone left.
+    public static let proposalTeam = NotificationKind(id: "proposal_team", defaultChannel: .email, essential: true, adminOnly: false)
+    /// The organisation's decision on one's proposal.
+    public static let proposalDecision = NotificationKind(id: "proposal_decision", defaultChannel: .email, essential: true, adminOnly: false)
+    /// A message in a proposal's conversation.
+    public static let proposalMessage = NotificationKind(id: "proposal_message", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
@@ -104,7 +113,8 @@ public struct NotificationKind: Sendable, Equatable {
         if adminOnly { return role == .admin }
         switch self {
         case .newSignIn, .weeklyDigest: return true
-        case .missionStatus: return role == .organisationContact
+        case .missionStatus, .proposalReceived: return role == .organisationContact
+        case .proposalMessage: return true
         default: return role != .organisationContact
         }
     }

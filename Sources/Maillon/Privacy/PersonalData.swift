@@ -19,7 +19,7 @@ extension PersonalDataSection {
 enum PersonalData {
     static let sections: [any PersonalDataSection] = [
         AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
-        EventRegistrationsSection(), OrganisationsSection(),
+        EventRegistrationsSection(), OrganisationsSection(), ProposalsSection(),
     ]
 
     static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }
@@ -229,5 +229,25 @@ struct OrganisationsSection: PersonalDataSection {
             ["title": $0.title, "status": $0.status.rawValue, "created_at": PersonalData.stamp($0.createdAt)] as [String: Any]
         }
         return ["contact_of": organisations, "missions_written": missions] as [String: Any]
+    }
+}
+
+/// A member's answers to missions (alone or in a team) and the messages they wrote about them.
+/// Erasing them removes their place in teams; what they wrote to an organisation stays, unsigned.
+struct ProposalsSection: PersonalDataSection {
+    let name = "proposals"
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        var items: [[String: Any]] = []
+        for member in try await ProposalMember.query(on: db).filter(\.$user.$id == userID).with(\.$proposal).all() {
+            let proposal = member.proposal
+            let mission = try await Mission.find(proposal.$mission.id, on: db)
+            items.append(["mission": mission?.title ?? NSNull(), "status": proposal.status.rawValue, "led": proposal.$lead.id == userID,
+                          "role": member.role, "share": member.share, "message": proposal.$lead.id == userID ? proposal.message : NSNull(),
+                          "created_at": PersonalData.stamp(proposal.createdAt)])
+        }
+        let messages = try await ProposalMessage.query(on: db).filter(\.$author.$id == userID).sort(\.$createdAt).all().map {
+            ["body": $0.body, "at": PersonalData.stamp($0.createdAt)] as [String: Any]
+        }
+        return ["proposals": items, "messages": messages] as [String: Any]
     }
 }
