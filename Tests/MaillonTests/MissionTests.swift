@@ -358,3 +358,65 @@ struct MissionTests {
         }
     }
 }
+
+@Suite("Sharing opportunities")
+struct SharingTests {
+    @Test("Someone suggested often lately is nudged below an equal fit who was not; a clearly better fit stays ahead")
+    func nudge() {
+        let needs = Matcher.MissionNeeds(required: [.init(slug: "seo", label: "SEO"), .init(slug: "crm", label: "CRM"), .init(slug: "growth", label: "Growth")],
+                                         startsOn: Date())
+        let busy = Matcher.Candidate(userID: UUID(), skills: ["seo", "crm"])
+        let fresh = Matcher.Candidate(userID: UUID(), skills: ["seo", "crm"])
+        let weaker = Matcher.Candidate(userID: UUID(), skills: ["seo"])
+        let strong = Matcher.Candidate(userID: UUID(), skills: ["seo", "crm", "growth"])
+        #expect(Matcher.rank([busy, fresh, weaker], for: needs, recent: [busy.userID: 2]).matches.map(\.userID).prefix(2) == [fresh.userID, busy.userID])
+        // The nudge is capped: the strongest fit, however often suggested, stays ahead of the weakest.
+        let ranked = Matcher.rank([strong, weaker], for: needs, recent: [strong.userID: 50]).matches
+        #expect(ranked.first?.userID == strong.userID)
+        #expect(ranked.first.map { $0.fit - $0.score } == Matcher.maximumNudge)
+    }
+
+    @Test("The simulation: the nudge spreads the places over more members for little fit")
+    func simulation() {
+        var random = DemoCommunity.Generator(state: 7)
+        let chapters = (0..<3).map { (id: UUID(), city: "Ville \($0)") }
+        let skills = Taxonomy.curatedSkills.map(\.slug)
+        let members = (0..<300).map { _ in
+            let chapter = random.pick(chapters)
+            return Matcher.Candidate(userID: UUID(), chapter: chapter.id, city: chapter.city,
+                                     skills: Set((0..<3).map { _ in random.pick(skills) }), profession: random.pick(Profession.all))
+        }
+        let missions = FairnessSimulation.missions(80, chapters: chapters)
+        let without = FairnessSimulation.run(members, missions: missions, nudge: 0)
+        let with = FairnessSimulation.run(members, missions: missions, nudge: Matcher.nudgePerSuggestion)
+        #expect(with.concentration < without.concentration)
+        #expect(with.membersSuggested > without.membersSuggested)
+        #expect(with.coverage >= without.coverage * 0.95, "under 5 % less coverage")
+    }
+
+    @Test("Publishing tells the top members why they fit, records it for the digest, and tells nobody else")
+    func publicationTellsTopMembers() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeMember(ctx, "Inès Graphiste", email: "ines@example.org", chapter: lyon, headline: "Designer", skills: ["Identité visuelle"])
+            try await makeMember(ctx, "Zoé Absente", email: "zoe@example.org", chapter: lyon, headline: "Designer", skills: ["Identité visuelle"], availability: "not")
+            try await makeMember(ctx, "Paul Compta", email: "paul@example.org", chapter: lyon, headline: "Comptable", skills: ["Comptabilité"])
+            let (organisation, contact, _) = try await makeOrganisation(ctx)
+            let input = MissionInput(values: missionForm(chapter: lyon, now: ctx.time.now()), chapters: [try lyon.requireID()], now: ctx.time.now())
+            let workflow = MissionWorkflow(application: ctx.app, database: ctx.db, now: ctx.time.now())
+            let mission = try await workflow.create(input, for: try organisation.requireID(), by: contact)
+            try await workflow.move(mission, to: .submitted, as: .organisation, by: contact, reason: nil)
+            try await workflow.move(mission, to: .published, as: .staff, by: nil, reason: nil)
+            await ctx.runJobs()
+            let told = try #require(ctx.mailer.messages(to: "ines@example.org").first { $0.subject.contains("vous correspond") })
+            #expect(told.text.contains("Identité visuelle"), "says why")
+            #expect(ctx.mailer.messages(to: "zoe@example.org").isEmpty && ctx.mailer.messages(to: "paul@example.org").isEmpty, "nobody learns they were not suggested")
+            #expect(try await MissionSuggestion.query(on: ctx.db).count() == 1)
+            let ines = try #require(try await User.query(on: ctx.db).filter(\.$email == "ines@example.org").first())
+            let context = JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID())
+            let lines = try await MissionsForYouSection().lines(for: ines, since: ctx.time.now().addingTimeInterval(-86400), context: context,
+                                                               t: Translator(catalogue: ctx.app.maillon.catalogue, locale: .fr))
+            #expect(lines.count == 1 && lines[0].contains("Identité visuelle et site web"))
+        }
+    }
+}

@@ -84,6 +84,7 @@ public enum MaillonEntry {
         app.asyncCommands.use(WorkerCommand(), as: "worker")
         app.asyncCommands.use(SeedCommand(), as: "seed")
         app.asyncCommands.use(PurgeApplicationsCommand(), as: "purge-applications")
+        app.asyncCommands.use(SimulateMatchingCommand(), as: "simulate-matching")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

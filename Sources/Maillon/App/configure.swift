@@ -73,7 +73,7 @@ func registerJobs(_ app: Application) throws {
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
     app.jobRegistry = registry
     // The weekly digest's sections; later features add theirs here.
-    app.digestSections = [UpcomingEventsSection(), NewMembersSection()]
+    app.digestSections = [UpcomingEventsSection(), MissionsForYouSection(), NewMembersSection()]
 }
 
 func routes(_ app: Application) throws {

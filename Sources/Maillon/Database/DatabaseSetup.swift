@@ -45,5 +45,6 @@ enum DatabaseSetup {
         migrations.add(Migrations009.AddHardeningColumns())
         migrations.add(Migrations010.CreateMissions())
         migrations.add(Migrations011.CreateProposals())
+        migrations.add(Migrations012.CreateMissionSuggestions())
     }
 }

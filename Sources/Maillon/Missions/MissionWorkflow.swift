@@ -76,6 +76,9 @@ struct MissionWorkflow {
         try await mission.save(on: database)
         try await record(mission, from: from, to: status, actor: user, reason: reason)
         try await tell(mission, moved: status, reason: reason)
+        if status == .published {
+            try await Suggestions(application: application, database: database, now: now).tellTopMembers(of: mission)
+        }
     }
 
     private func record(_ mission: Mission, from: Mission.Status?, to: Mission.Status, actor: User?, reason: String?) async throws {

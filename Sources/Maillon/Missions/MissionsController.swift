@@ -414,9 +414,7 @@ struct MissionsController: RouteCollection {
         var suggestions: [ShowPage.Suggestion] = []
         var excluded: [ShowPage.Excluded] = []
         if showsSuggestions {
-            let query = MatchingQuery(database: req.db)
-            let needs = query.needs(mission, skills: skills)
-            let ranked = Matcher.rank(try await query.candidates(for: needs), for: needs)
+            let ranked = try await Suggestions(application: req.application, database: req.db, now: req.now).rank(mission)
             let top = Array(ranked.matches.prefix(10))
             let shownExcluded = reviews ? Array(ranked.excluded.prefix(30)) : []
             let names = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ (top.map(\.userID) + shownExcluded.map(\.0))).all()

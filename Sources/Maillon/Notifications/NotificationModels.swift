@@ -102,7 +102,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A message in a proposal's conversation.
     public static let proposalMessage = NotificationKind(id: "proposal_message", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A published mission that fits (one of its top suggestions).
+    public static let missionSuggested = NotificationKind(id: "mission_suggested", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

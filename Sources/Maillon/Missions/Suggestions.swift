@@ -1,0 +1,86 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// A member told that a published mission fits them. Kept to share opportunities (who was suggested
+/// lately is nudged down) and for the digest's "missions for you".
+public final class MissionSuggestion: Model, @unchecked Sendable {
+    public static let schema = "mission_suggestions"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "mission_id") public var mission: Mission
+    @Parent(key: "user_id") public var user: User
+    @Field(key: "rank") public var rank: Int
+    @Field(key: "created_at") public var createdAt: Date
+
+    public init() {}
+}
+
+/// Suggesting members for a published mission: rank with the sharing nudge, record the top ones, tell them.
+struct Suggestions {
+    let application: Application
+    /// A transaction.
+    let database: any Database
+    let now: Date
+
+    /// How many members are told of a mission, and how far back "suggested lately" looks.
+    static let told = 10
+    static let memory: TimeInterval = 90 * 86400
+
+    /// How often each member was suggested lately, other missions than `excluding`.
+    func recentCounts(excluding mission: UUID?) async throws -> [UUID: Int] {
+        var query = (database as! any SQLDatabase).select().column("user_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(MissionSuggestion.schema).where("created_at", .greaterThanOrEqual, now.addingTimeInterval(-Self.memory))
+        if let mission { query = query.where("mission_id", .notEqual, mission) }
+        var counts: [UUID: Int] = [:]
+        for row in try await query.groupBy("user_id").all() { counts[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
+    }
+
+    /// The mission's ranking as its page shows it.
+    func rank(_ mission: Mission) async throws -> (needs: Matcher.MissionNeeds, matches: [Matcher.Match], excluded: [(UUID, Matcher.Exclusion)]) {
+        let query = MatchingQuery(database: database)
+        let skills = try await MissionSkill.query(on: database).filter(\.$mission.$id == mission.requireID()).all()
+        let needs = query.needs(mission, skills: skills)
+        let ranked = Matcher.rank(try await query.candidates(for: needs), for: needs, recent: try await recentCounts(excluding: mission.requireID()))
+        return (needs, ranked.matches, ranked.excluded)
+    }
+
+    /// At publication: the top members are recorded and told, each with why. Nobody else hears anything.
+    func tellTopMembers(of mission: Mission) async throws {
+        let (needs, matches, _) = try await rank(mission)
+        let top = Array(matches.prefix(Self.told))
+        let missionID = try mission.requireID()
+        let users = Dictionary(try await User.query(on: database).filter(\.$id ~~ top.map(\.userID)).all().map { ($0.id ?? UUID(), $0) },
+                               uniquingKeysWith: { a, _ in a })
+        let notifier = Notifier(application: application, database: database, now: now)
+        for (index, match) in top.enumerated() {
+            let suggestion = MissionSuggestion()
+            suggestion.$mission.id = missionID
+            suggestion.$user.id = match.userID
+            suggestion.rank = index + 1
+            suggestion.createdAt = now
+            try await suggestion.create(on: database)
+            guard let user = users[match.userID] else { continue }
+            let t = Translator(catalogue: application.maillon.catalogue, locale: user.locale ?? .default)
+            let why = match.factors.prefix(3).map { MissionsController.explain($0, t, chapter: nil, city: needs.city) }.joined(separator: " — ")
+            try await notifier.notify(user, .init(kind: .missionSuggested, textKey: "notify.mission_suggested", arguments: [mission.title, why],
+                                                  link: SiteURL.mission(missionID)))
+        }
+    }
+}
+
+/// The weekly digest's "missions for you": the open missions one was suggested for this week.
+struct MissionsForYouSection: DigestSection {
+    let titleKey = "digest.missions_for_you"
+
+    func lines(for user: User, since: Date, context: JobContext, t: Translator) async throws -> [String] {
+        guard user.isMember else { return [] }
+        let base = context.maillon.settings.baseURL.absoluteString
+        let ids = try await MissionSuggestion.query(on: context.db).filter(\.$user.$id == user.requireID()).filter(\.$createdAt >= since).all(\.$mission.$id)
+        guard !ids.isEmpty else { return [] }
+        return try await Mission.query(on: context.db).filter(\.$id ~~ ids).filter(\.$status == .published).with(\.$organisation).sort(\.$applicationDeadline).all()
+            .map { "\($0.title) — \($0.organisation.name) (\(t("mission.deadline_on", DateFormatting.date($0.applicationDeadline, t.locale)))) \(base)\(SiteURL.mission($0.id ?? UUID()))" }
+    }
+}
