@@ -420,3 +420,54 @@ struct SharingTests {
         }
     }
 }
+
+@Suite("Suggested teams")
+struct TeamSuggestionTests {
+    @Test("Teams cover every role with distinct people, and people who have met come first")
+    func rules() {
+        let (ana, ben, cid, dan) = (UUID(), UUID(), UUID(), UUID())
+        let roles = [TeamSuggester.Role(title: "Design", skills: ["identite-visuelle"]), TeamSuggester.Role(title: "Web", skills: ["developpement-web"])]
+        let shortlists: [[(UUID, Double)]] = [[(ana, 1), (ben, 1)], [(cid, 1), (dan, 1), (ana, 1)]]
+        let teams = TeamSuggester.suggest(roles, shortlists: shortlists, met: [TeamSuggester.Pair(ben, dan)])
+        #expect(teams.first?.members == [ben, dan], "the pair who met")
+        #expect(teams.first?.acquaintances == 1)
+        #expect(teams.allSatisfy { Set($0.members).count == $0.members.count }, "one person, one role")
+        #expect(TeamSuggester.suggest(Array(roles.prefix(1)), shortlists: Array(shortlists.prefix(1)), met: []).isEmpty, "a team needs two roles")
+    }
+
+    @Test("The mission page suggests teams for its roles, those who checked in at the same meetup first")
+    func onThePage() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ines = try await makeMember(ctx, "Inès Graphiste", email: "ines@example.org", chapter: lyon, headline: "Designer", skills: ["Identité visuelle"])
+            try await makeMember(ctx, "Aline Graphiste", email: "aline@example.org", chapter: lyon, headline: "Designer", skills: ["Identité visuelle"])
+            let theo = try await makeMember(ctx, "Théo Dev", email: "theo@example.org", chapter: lyon, headline: "Développeur", skills: ["Développement web"])
+            // Inès and Théo came to the same lunch.
+            let lunch = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner", inDays: -3)
+            for user in [ines, theo] {
+                let registration = Registration()
+                registration.$event.id = try lunch.requireID()
+                registration.$user.id = try user.requireID()
+                registration.status = .confirmed
+                registration.note = ""
+                registration.attendance = .attended
+                registration.createdAt = ctx.time.now()
+                registration.updatedAt = ctx.time.now()
+                try await registration.create(on: ctx.db)
+            }
+            let (_, _, contact) = try await makeOrganisation(ctx)
+            try await contact.get("/missions/new")
+            try await contact.post("/missions/new", missionForm(chapter: lyon, now: ctx.time.now()))
+            let id = try #require(try await Mission.query(on: ctx.db).first()?.requireID())
+            try await contact.post("/missions/\(id)/move", ["to": "submitted"])
+            let page = try await contact.get("/missions/\(id)")
+            #expect(page.html.contains("Collectifs possibles"))
+            let first = try #require(page.html.range(of: "Collectifs possibles")).upperBound
+            let rest = String(page.html[first...])
+            let firstTeam = String(rest.prefix(while: { $0 != "<" }) + (rest.components(separatedBy: "</li>").first ?? ""))
+            #expect(firstTeam.contains("Inès Graphiste") && firstTeam.contains("Théo Dev"))
+            #expect(firstTeam.contains("1 paire s&#39;est déjà rencontrée"))
+        }
+    }
+}

@@ -326,7 +326,14 @@ struct MissionsController: RouteCollection {
         let showsSuggestions: Bool
         let suggestions: [Suggestion]
         let excluded: [Excluded]
+        /// For a mission with several roles: teams covering each, people who have met first.
+        var teams: [TeamRow] = []
         let history: [HistoryLine]
+
+        struct TeamRow: Encodable, Sendable {
+            let members: [Fact]
+            let note: String
+        }
         /// A member who may answer: the form (alone) and the way to answer as a team.
         var answerForm: [FormModel] = []
         var teamAnswerURL: String? = nil
@@ -413,6 +420,7 @@ struct MissionsController: RouteCollection {
         let showsSuggestions = (manages || reviews) && [.submitted, .published].contains(mission.status)
         var suggestions: [ShowPage.Suggestion] = []
         var excluded: [ShowPage.Excluded] = []
+        var teams: [ShowPage.TeamRow] = []
         if showsSuggestions {
             let ranked = try await Suggestions(application: req.application, database: req.db, now: req.now).rank(mission)
             let top = Array(ranked.matches.prefix(10))
@@ -424,6 +432,15 @@ struct MissionsController: RouteCollection {
                       reasons: match.factors.map { explain($0, t, chapter: chapter?.name, city: mission.city) })
             }
             excluded = shownExcluded.map { .init(name: names[$0.0] ?? "", reason: t("match.excluded.\($0.1.rawValue)")) }
+            let suggested = try await Suggestions(application: req.application, database: req.db, now: req.now).teams(for: mission)
+            if !suggested.isEmpty {
+                let people = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ suggested.flatMap(\.members)).all().map { ($0.id ?? UUID(), $0.name) },
+                                        uniquingKeysWith: { a, _ in a })
+                teams = suggested.map { team in
+                    ShowPage.TeamRow(members: zip(roles, team.members).map { ShowPage.Fact(label: $0.title, value: people[$1] ?? "") },
+                                     note: team.acquaintances > 0 ? t.count("match.team_met", team.acquaintances) : t("match.team_new"))
+                }
+            }
         }
         let events = try await MissionEvent.query(on: req.db).filter(\.$mission.$id == id).with(\.$actor).sort(\.$createdAt).all()
         let history = events.map { event in
@@ -441,7 +458,7 @@ struct MissionsController: RouteCollection {
             causes: mission.causeList.map { t("cause.\($0)") },
             editURL: manages && MissionRules.isEditable(mission.status) ? SiteURL.missionEdit(id) : nil, moveURL: SiteURL.missionMove(id),
             actions: actions, error: error, reason: reason, showsSuggestions: showsSuggestions, suggestions: suggestions, excluded: excluded,
-            history: manages || reviews ? history : [])
+            teams: teams, history: manages || reviews ? history : [])
         if let user = req.currentUser, user.isMember, !manages {
             let mine = try await ProposalMember.query(on: req.db).filter(\.$missionID == id).filter(\.$user.$id == user.requireID())
                 .filter(\.$active == true).first()
