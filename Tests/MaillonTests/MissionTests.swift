@@ -471,3 +471,28 @@ struct TeamSuggestionTests {
         }
     }
 }
+
+@Suite("Impact figures")
+struct ImpactTests {
+    @Test("Visitors see the community's impact, computed from completed missions only")
+    func figures() async throws {
+        try await withMaillon { ctx in
+            #expect(!(try await ctx.browser().get("/").html.contains("Ce que la communauté a déjà fait")), "nothing to show yet")
+            let (organisation, contact, _) = try await makeOrganisation(ctx)
+            let workflow = MissionWorkflow(application: ctx.app, database: ctx.db, now: ctx.time.now())
+            for (index, status) in [Mission.Status.completed, .completed, .published].enumerated() {
+                var values = missionForm(chapter: nil, now: ctx.time.now(), title: "Mission \(index)")
+                values["duration_days"] = "10"
+                values["cause_sdg\(index + 1)"] = "yes"
+                let mission = try await workflow.create(MissionInput(values: values, chapters: [], now: ctx.time.now()), for: try organisation.requireID(), by: contact)
+                mission.status = status
+                try await mission.save(on: ctx.db)
+            }
+            let figures = try await ImpactFigures.compute(on: ctx.db)
+            #expect(figures == ImpactFigures(missions: 2, days: 20, organisations: 1, causes: 3))
+            let home = try await ctx.browser().get("/")
+            #expect(home.html.contains("2 missions menées à bien") && home.html.contains("20 jours de travail"))
+            #expect(home.html.contains("1 structure accompagnée") && home.html.contains("3 causes servies"))
+        }
+    }
+}

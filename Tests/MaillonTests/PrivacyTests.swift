@@ -160,7 +160,7 @@ struct PrivacyTests {
     func finishedJobsScrubbed() async throws {
         try await withMaillon { ctx in
             try await makeUser(ctx)
-            try await requestReset(ctx, ctx.browser())
+            _ = try await requestReset(ctx, ctx.browser())
             let done = try await JobRecord.query(on: ctx.db).filter(\.$status == .done).all()
             #expect(done.contains { $0.payload.contains("camille@example.org") })
             ctx.time.advance(by: JobQueue.payloadRetention + 60)

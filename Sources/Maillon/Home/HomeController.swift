@@ -26,6 +26,8 @@ struct HomeController: RouteCollection {
         let eventsHeading: String
         let events: [EventsController.EventCard]
         let eventsURL: String
+        /// For visitors, once there is some: what the community's missions did.
+        let impact: [String]
     }
 
     /// Where each step is done.
@@ -56,9 +58,17 @@ struct HomeController: RouteCollection {
                 }
             }
         }
+        var impact: [String] = []
+        if user == nil {
+            let figures = try await ImpactFigures.compute(on: req.db)
+            if figures.missions > 0 {
+                impact = [t.count("impact.missions", figures.missions), t.count("impact.days", figures.days),
+                          t.count("impact.organisations", figures.organisations), t.count("impact.causes", figures.causes)]
+            }
+        }
         return try await req.renderPage("home", title: name, Page(
             communityName: name, signedIn: user != nil, greeting: user.map { t("home.hello", $0.name) }, steps: steps,
-            eventsHeading: t(inMyChapter ? "home.events.mine" : "home.events.public"), events: events, eventsURL: SiteURL.events))
+            eventsHeading: t(inMyChapter ? "home.events.mine" : "home.events.public"), events: events, eventsURL: SiteURL.events, impact: impact))
     }
 
     /// The community's colours as CSS custom properties: a stylesheet, since the CSP forbids inline style.

@@ -103,3 +103,25 @@ struct MissionsForYouSection: DigestSection {
             .map { "\($0.title) — \($0.organisation.name) (\(t("mission.deadline_on", DateFormatting.date($0.applicationDeadline, t.locale)))) \(base)\(SiteURL.mission($0.id ?? UUID()))" }
     }
 }
+
+/// The community's impact, computed from completed missions (never typed): how many, the days of work,
+/// the organisations helped, the causes served.
+struct ImpactFigures: Sendable, Equatable {
+    var missions = 0, days = 0, organisations = 0, causes = 0
+
+    static func compute(on db: any Database) async throws -> ImpactFigures {
+        let completed = try await Mission.query(on: db).filter(\.$status == .completed).all()
+        var figures = ImpactFigures()
+        figures.missions = completed.count
+        figures.organisations = Set(completed.map { $0.$organisation.id }).count
+        figures.causes = Set(completed.flatMap(\.causeList)).count
+        // A duration in days when given; otherwise the working days a week over the dates.
+        figures.days = completed.reduce(0) { total, mission in
+            if let days = mission.durationDays { return total + days }
+            guard let end = mission.endsOn else { return total }
+            let weeks = max(1, Int(end.timeIntervalSince(mission.startsOn) / (7 * 86400)))
+            return total + weeks * (mission.daysPerWeek ?? 5)
+        }
+        return figures
+    }
+}
