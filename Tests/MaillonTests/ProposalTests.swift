@@ -7,7 +7,7 @@ import Vapor
 import VaporTesting
 
 /// A published mission of a fresh organisation (its contact signed in), for answering.
-private func publishedMission(_ ctx: TestContext, budget: String = "day_rate") async throws -> (Mission, User, TestBrowser) {
+func publishedMission(_ ctx: TestContext, budget: String = "day_rate") async throws -> (Mission, User, TestBrowser) {
     let (organisation, contact, browser) = try await makeOrganisation(ctx)
     var form = missionForm(chapter: nil, now: ctx.time.now())
     form["budget"] = budget
@@ -24,7 +24,7 @@ private func publishedMission(_ ctx: TestContext, budget: String = "day_rate") a
 private let answer = ["message": "Je connais bien les jardins partagés.", "approach": "Deux ateliers, puis un site simple.",
                       "availability": "Deux jours par semaine", "price": "day_rate", "day_rate": "420", "days": "12"]
 
-private func signedInMember(_ ctx: TestContext, _ name: String, _ email: String) async throws -> (User, TestBrowser) {
+func signedInMember(_ ctx: TestContext, _ name: String, _ email: String) async throws -> (User, TestBrowser) {
     let user = try await makeMember(ctx, name, email: email, chapter: nil, headline: "Freelance", skills: ["Identité visuelle", "Développement web"])
     let browser = ctx.browser()
     try await signIn(browser, email: email)
@@ -266,6 +266,92 @@ struct ProposalTests {
             let proposal = try #require(try await Proposal.query(on: ctx.db).first())
             #expect(proposal.price == .none)
             #expect(try await browser.get("/proposals/\(try proposal.requireID())").status == .ok)
+        }
+    }
+}
+
+@Suite("Reviews after a mission")
+struct ReviewTests {
+    /// A mission completed by Inès alone: (mission, contact's browser, Inès's browser, Inès).
+    private func completedMission(_ ctx: TestContext) async throws -> (Mission, TestBrowser, TestBrowser, User) {
+        let (mission, contact, organisation) = try await publishedMission(ctx)
+        let (ines, inesBrowser) = try await signedInMember(ctx, "Inès Graphiste", "ines@example.org")
+        let terms = Proposals.Terms(message: "m", approach: "a", availability: "now", price: .total, total: 4000)
+        let proposals = Proposals(application: ctx.app, database: ctx.db, now: ctx.time.now())
+        let proposal = try await proposals.answer(mission, lead: ines, terms: terms)
+        try await proposals.decide(try proposal.requireID(), of: try mission.requireID(), to: .awarded, by: contact, reason: nil)
+        let workflow = MissionWorkflow(application: ctx.app, database: ctx.db, now: ctx.time.now())
+        let awarded = try #require(try await Mission.find(mission.id, on: ctx.db))
+        try await workflow.move(awarded, to: .delivered, as: .freelancer, by: ines, reason: nil)
+        try await workflow.move(awarded, to: .completed, as: .organisation, by: contact, reason: nil)
+        await ctx.runJobs()
+        return (awarded, organisation, inesBrowser, ines)
+    }
+
+    @Test("Double-blind: a review shows once both sides have written; one public reply each; the window closes after 14 days")
+    func doubleBlind() async throws {
+        try await withMaillon { ctx in
+            let (mission, organisation, ines, inesUser) = try await completedMission(ctx)
+            let id = try mission.requireID()
+            #expect(ctx.mailer.messages(to: "ines@example.org").contains { $0.subject.contains("votre avis") }, "invited to review")
+            let form = try await organisation.get("/missions/\(id)/reviews")
+            #expect(form.html.contains("Publier mon avis sur Inès Graphiste"))
+            #expect(try await organisation.post("/missions/\(id)/reviews", ["freelancer": try inesUser.requireID().uuidString, "rating": "5",
+                                                                            "text": "Travail soigné, à l'écoute."]).status == .seeOther)
+            // Inès does not see it before writing hers.
+            let before = try await ines.get("/missions/\(id)/reviews")
+            #expect(!before.html.contains("Travail soigné") && before.html.contains("1 avis attend"))
+            #expect(try await ines.post("/missions/\(id)/reviews", ["rating": "4", "text": "Une équipe accueillante."]).status == .seeOther)
+            let after = try await ines.get("/missions/\(id)/reviews")
+            #expect(after.html.contains("Travail soigné") && after.html.contains("Une équipe accueillante."))
+            // One public reply, once.
+            let review = try #require(try await MissionReview.query(on: ctx.db).filter(\.$direction == .ofFreelancer).first())
+            let replyURL = "/missions/\(id)/reviews/\(try review.requireID())/reply"
+            #expect(try await ines.post(replyURL, ["reply": "Merci beaucoup !"]).status == .seeOther)
+            #expect(try await ines.post(replyURL, ["reply": "Encore merci"]).status == .forbidden)
+            #expect(try await MissionReview.find(review.id, on: ctx.db)?.reply == "Merci beaucoup !")
+            #expect(try await organisation.post(replyURL, ["reply": "Pas à vous"]).status == .forbidden, "only the reviewed side replies")
+            // Published reviews show on the profile and the organisation's page.
+            let (_, member) = try await signedInBrowser(ctx)
+            #expect(try await member.get("/members/\(try inesUser.requireID())").html.contains("Travail soigné"))
+            #expect(try await member.get("/organisations/les-jardins-partages").html.contains("Une équipe accueillante."))
+            // …and feed the matching.
+            #expect(try await Reviewing(database: ctx.db, now: ctx.time.now()).averages()[try inesUser.requireID()] == 5)
+            #expect(try await member.get("/missions/\(id)/reviews").status == .notFound, "only those who took part")
+        }
+    }
+
+    @Test("A lone review shows when the window closes; writing after it is refused")
+    func windowCloses() async throws {
+        try await withMaillon { ctx in
+            let (mission, organisation, ines, inesUser) = try await completedMission(ctx)
+            let id = try mission.requireID()
+            try await organisation.get("/missions/\(id)/reviews")
+            try await organisation.post("/missions/\(id)/reviews", ["freelancer": try inesUser.requireID().uuidString, "rating": "3", "text": "Correct."])
+            #expect(!(try await ines.get("/missions/\(id)/reviews").html.contains("Correct.")))
+            ctx.time.advance(by: ReviewRules.window + 60)
+            try await signIn(ines, email: "ines@example.org")
+            let late = try await ines.get("/missions/\(id)/reviews")
+            #expect(late.html.contains("Correct."))
+            #expect(!late.html.contains("Publier mon avis"))
+            #expect(try await ines.post("/missions/\(id)/reviews", ["rating": "1", "text": "Trop tard"]).status == .forbidden)
+            #expect(ReviewRules.matchingBonus(average: 5) == 8 && ReviewRules.matchingBonus(average: 2) == 0)
+        }
+    }
+
+    @Test("Erasing a reviewer keeps the review, unsigned")
+    func erasure() async throws {
+        try await withMaillon { ctx in
+            let (mission, _, ines, _) = try await completedMission(ctx)
+            let id = try mission.requireID()
+            try await ines.get("/missions/\(id)/reviews")
+            try await ines.post("/missions/\(id)/reviews", ["rating": "5", "text": "Formidable."])
+            try await ines.get("/account/delete")
+            #expect(try await ines.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+            let review = try #require(try await MissionReview.query(on: ctx.db).first())
+            #expect(review.text == "Formidable." && review.$author.id == nil && review.$freelancer.id == nil)
+            let stored = try await everyStoredValue(ctx.db)
+            #expect(!stored.contains { $0.contains("Inès Graphiste") || $0.contains("ines@example.org") })
         }
     }
 }

@@ -104,4 +104,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: OrganisationsController())
     try app.register(collection: MissionsController())
     try app.register(collection: ProposalsController())
+    try app.register(collection: ReviewsController())
 }

@@ -46,5 +46,6 @@ enum DatabaseSetup {
         migrations.add(Migrations010.CreateMissions())
         migrations.add(Migrations011.CreateProposals())
         migrations.add(Migrations012.CreateMissionSuggestions())
+        migrations.add(Migrations013.CreateMissionReviews())
     }
 }

@@ -41,6 +41,8 @@ enum Matcher {
         var profession = "other"
         var causes: Set<String> = []
         var rateMin: Int? = nil
+        /// The average of the member's published reviews, out of 5.
+        var rating: Double? = nil
     }
 
     enum Factor: Sendable, Equatable {
@@ -53,6 +55,7 @@ enum Matcher {
         case availableNow
         case availableFrom(Date)
         case rateWithinBudget
+        case reviews(Double)
     }
 
     enum Exclusion: String, Sendable, CaseIterable {
@@ -133,6 +136,10 @@ enum Matcher {
             score += Weight.rate
             factors.append(.rateWithinBudget)
         }
+        if let rating = candidate.rating {
+            score += ReviewRules.matchingBonus(average: rating)
+            factors.append(.reviews(rating))
+        }
         var match = Match(userID: candidate.userID, score: score, factors: factors)
         match.fitScore = score
         return match
@@ -203,6 +210,7 @@ struct MatchingQuery {
         for row in try await sql.select().column("user_id").column("slug").from(ProfileSkill.schema).where("user_id", .in, holders).all() {
             candidates[try row.decode(column: "user_id", as: UUID.self)]?.skills.insert(try row.decode(column: "slug", as: String.self))
         }
+        for (userID, rating) in try await Reviewing(database: database, now: Date()).averages() { candidates[userID]?.rating = rating }
         if !needs.causes.isEmpty {
             for row in try await sql.select().column("user_id").column("cause").from(ProfileCause.schema).where("user_id", .in, holders)
                 .where("cause", .in, Array(needs.causes)).all() {

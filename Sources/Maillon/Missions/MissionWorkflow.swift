@@ -115,6 +115,13 @@ struct MissionWorkflow {
         default:
             break
         }
+        if status == .completed {
+            // Those who did the work review the organisation (and are reviewed) within 14 days.
+            for freelancer in try await Reviewing(database: database, now: now).freelancers(of: mission) {
+                try await notifier.notify(freelancer, .init(kind: .proposalDecision, textKey: "notify.mission_review_invite", arguments: [mission.title],
+                                                            link: "\(link)/reviews"))
+            }
+        }
     }
 }
 

@@ -341,6 +341,8 @@ struct MissionsController: RouteCollection {
         var myProposalURL: String? = nil
         /// The organisation (and admins): the proposals that reached it.
         var proposals: [ProposalRow] = []
+        /// Those who took part in a completed mission: where they review each other.
+        var reviewsURL: String? = nil
 
         struct ProposalRow: Encodable, Sendable {
             let lead: String
@@ -385,6 +387,7 @@ struct MissionsController: RouteCollection {
         case .availableNow: t("match.available_now")
         case let .availableFrom(date): t("match.available_from", DateFormatting.date(date, t.locale))
         case .rateWithinBudget: t("match.rate_within_budget")
+        case let .reviews(average): t("match.reviews", String(format: "%.1f", average))
         }
     }
 
@@ -468,6 +471,10 @@ struct MissionsController: RouteCollection {
                 page.answerForm = [answerForm(req, mission)]
                 page.teamAnswerURL = SiteURL.missionTeam(id)
             }
+        }
+        if mission.status == .completed, let user = req.currentUser {
+            let worked = try await ProposalMember.query(on: req.db).filter(\.$missionID == id).filter(\.$user.$id == user.requireID()).count() > 0
+            if manages || worked { page.reviewsURL = "\(SiteURL.mission(id))/reviews" }
         }
         if manages || req.currentUser?.role == .admin {
             let proposals = try await Proposal.query(on: req.db).filter(\.$mission.$id == id)

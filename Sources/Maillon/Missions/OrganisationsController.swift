@@ -154,6 +154,8 @@ struct OrganisationsController: RouteCollection {
         let contacts: [String]
         let contactForm: [FormModel]
         let newMissionURL: String?
+        /// Freelancers' published reviews, once there are some.
+        let reviews: [ReviewLine]
     }
 
     private func find(_ req: Request) async throws -> Organisation {
@@ -185,11 +187,15 @@ struct OrganisationsController: RouteCollection {
             ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))]
         }
         let canPost = manages && req.currentUser?.role == .organisationContact
+        let reviews = try await Reviewing(database: req.db, now: req.now).published(aboutOrganisation: id)
+        let authors = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ reviews.compactMap { $0.$author.id }).all().map { ($0.id ?? UUID(), $0.name) },
+                                 uniquingKeysWith: { a, _ in a })
         return try await req.renderPage("organisation", title: organisation.name, ShowPage(
             heading: organisation.name, kind: t("organisation.kind.\(organisation.kind.rawValue)"), city: organisation.city, website: organisation.website,
             paragraphs: organisation.description.components(separatedBy: "\n").filter { !$0.isEmpty },
             causes: organisation.causeList.map { t("cause.\($0)") }, missions: missions, contacts: contacts, contactForm: forms,
-            newMissionURL: canPost ? SiteURL.newMission : nil), status: status)
+            newMissionURL: canPost ? SiteURL.newMission : nil,
+            reviews: ReviewLine.lines(reviews, source: { $0.$author.id.flatMap { authors[$0] } ?? t("person.former_member") }, t)), status: status)
     }
 
     @Sendable func show(req: Request) async throws -> Response {

@@ -143,6 +143,8 @@ struct ProfileController: RouteCollection {
         let links: [Link]
         let isSelf: Bool
         let photoURL: String?
+        /// Organisations' published reviews after missions.
+        var reviews: [ReviewLine] = []
 
         struct Fact: Encodable, Sendable {
             let label: String
@@ -189,10 +191,15 @@ struct ProfileController: RouteCollection {
         var links: [ShowPage.Link] = []
         if let website = profile.website { links.append(.init(label: t("profile.website"), url: website)) }
         if let linkedin = profile.linkedin { links.append(.init(label: "LinkedIn", url: linkedin)) }
-        return try await req.renderPage("profile", title: profile.user.name, ShowPage(
+        let reviews = try await Reviewing(database: req.db, now: req.now).published(aboutFreelancer: id)
+        let organisations = Dictionary(try await Organisation.query(on: req.db).filter(\.$id ~~ reviews.map { $0.$organisation.id }).all()
+            .map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
+        var page = ShowPage(
             heading: profile.user.name, headline: profile.headline, facts: facts,
             bio: profile.bio.components(separatedBy: "\n").filter { !$0.isEmpty }, skills: skills, causes: causes, links: links, isSelf: isSelf,
-            photoURL: profile.photoPath == nil ? nil : SiteURL.member(id) + "/photo?v=" + (profile.photoPath ?? "")))
+            photoURL: profile.photoPath == nil ? nil : SiteURL.member(id) + "/photo?v=" + (profile.photoPath ?? ""))
+        page.reviews = ReviewLine.lines(reviews, source: { organisations[$0.$organisation.id] ?? "" }, t)
+        return try await req.renderPage("profile", title: profile.user.name, page)
     }
 }
 
