@@ -355,3 +355,47 @@ struct ReviewTests {
         }
     }
 }
+
+@Suite("Contribution volontaire")
+struct ContributionTests {
+    @Test("After completion the organisation may contribute what it wants: suggested 5 %, zero allowed, pledged once, received once with a receipt, totals per year")
+    func contribution() async throws {
+        try await withMaillon { ctx in
+            let (mission, contact, organisation) = try await publishedMission(ctx)
+            let (ines, _) = try await signedInMember(ctx, "Inès Graphiste", "ines@example.org")
+            let proposals = Proposals(application: ctx.app, database: ctx.db, now: ctx.time.now())
+            let proposal = try await proposals.answer(mission, lead: ines, terms: .init(message: "m", approach: "a", availability: "now", price: .dayRate, dayRate: 400, days: 10))
+            let id = try mission.requireID()
+            #expect(try await organisation.get("/missions/\(id)/contribution").status == .notFound, "not before completion")
+            try await proposals.decide(try proposal.requireID(), of: id, to: .awarded, by: contact, reason: nil)
+            let workflow = MissionWorkflow(application: ctx.app, database: ctx.db, now: ctx.time.now())
+            let current = try #require(try await Mission.find(id, on: ctx.db))
+            try await workflow.move(current, to: .delivered, as: .freelancer, by: ines, reason: nil)
+            try await workflow.move(current, to: .completed, as: .organisation, by: contact, reason: nil)
+
+            let page = try await organisation.get("/missions/\(id)/contribution")
+            #expect(page.html.contains("Montant suggéré : 200 €"), "5 % of 10 days at 400 €")
+            #expect(try await organisation.post("/missions/\(id)/contribution", ["amount": "-3"]).status == .unprocessableEntity)
+            let pledged = try await organisation.post("/missions/\(id)/contribution", ["amount": "150"])
+            #expect(pledged.html.contains("CV-") && pledged.html.contains("150 €"))
+            #expect(try await organisation.post("/missions/\(id)/contribution", ["amount": "999"]).status == .ok)
+            #expect(try await Contribution.query(on: ctx.db).all().map(\.amount) == [150], "pledged once")
+            let (_, member) = try await signedInBrowser(ctx)
+            #expect(try await member.get("/missions/\(id)/contribution").status == .notFound)
+            #expect(try await member.get("/admin/contributions").status == .forbidden)
+
+            let admin = ctx.browser()
+            try await makeUser(ctx, email: "admin@example.org", name: "Alix Admin", role: .admin)
+            try await signIn(admin, email: "admin@example.org")
+            let list = try await admin.get("/admin/contributions")
+            #expect(list.html.contains("Les Jardins Partagés") && list.html.contains("150 €"))
+            let contribution = try #require(try await Contribution.query(on: ctx.db).first())
+            #expect(try await admin.post("/admin/contributions/\(try contribution.requireID())/received").status == .seeOther)
+            #expect(try await admin.post("/admin/contributions/\(try contribution.requireID())/received").status == .seeOther)
+            await ctx.runJobs()
+            #expect(ctx.mailer.messages(to: "asso@example.org").filter { $0.subject.contains("reçu") }.count == 1, "one receipt")
+            #expect(try await Contribution.find(contribution.id, on: ctx.db)?.status == .received)
+            #expect(ContributionRules.suggested(price: nil, percent: 5) == nil && ContributionRules.suggested(price: 4500, percent: 5) == 225)
+        }
+    }
+}

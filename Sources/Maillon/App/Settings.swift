@@ -33,6 +33,10 @@ public struct Settings: Sendable {
     /// PostgreSQL connections per event loop (one event loop per core).
     public var databasePoolSize: Int
     public var smtp: SMTPSettings?
+    /// The share of a mission's price suggested as a contribution, in percent.
+    public var contributionPercent: Int = 5
+    /// Where contributions are sent (IBAN, BIC, holder), shown to organisations; lines separated by `\n`.
+    public var contributionBankDetails: String? = nil
 
     public struct SMTPSettings: Sendable, Equatable {
         public enum Security: String, Sendable { case starttls, tls, none }
@@ -130,7 +134,11 @@ public struct Settings: Sendable {
             )
         }
 
-        return Settings(
+        let contributionPercent = try value("CONTRIBUTION_PERCENT").map {
+            guard let percent = Int($0), (0...50).contains(percent) else { throw SettingsError.invalid("CONTRIBUTION_PERCENT", $0) }
+            return percent
+        } ?? 5
+        var settings = Settings(
             database: database,
             host: host,
             port: port,
@@ -154,6 +162,9 @@ public struct Settings: Sendable {
             databasePoolSize: poolSize,
             smtp: smtp
         )
+        settings.contributionPercent = contributionPercent
+        settings.contributionBankDetails = value("CONTRIBUTION_BANK_DETAILS")
+        return settings
     }
 
     /// Colours end up in a stylesheet, so only `#rgb` / `#rrggbb` is accepted.

@@ -105,4 +105,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: MissionsController())
     try app.register(collection: ProposalsController())
     try app.register(collection: ReviewsController())
+    try app.register(collection: ContributionsController())
 }

@@ -26,6 +26,7 @@ public enum SiteURL {
     public static let adminJobs = "/admin/jobs"
     public static let adminImport = "/admin/import"
     public static let adminMail = "/admin/mail"
+    public static let adminContributions = "/admin/contributions"
     public static let notifications = "/notifications"
     public static let notificationsReadAll = "/notifications/read-all"
     public static let notificationPreferences = "/account/notifications"

@@ -47,5 +47,6 @@ enum DatabaseSetup {
         migrations.add(Migrations011.CreateProposals())
         migrations.add(Migrations012.CreateMissionSuggestions())
         migrations.add(Migrations013.CreateMissionReviews())
+        migrations.add(Migrations014.CreateContributions())
     }
 }

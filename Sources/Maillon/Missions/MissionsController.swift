@@ -343,6 +343,8 @@ struct MissionsController: RouteCollection {
         var proposals: [ProposalRow] = []
         /// Those who took part in a completed mission: where they review each other.
         var reviewsURL: String? = nil
+        /// The organisation, once completed: the pay-what-you-want contribution.
+        var contributionURL: String? = nil
 
         struct ProposalRow: Encodable, Sendable {
             let lead: String
@@ -475,6 +477,7 @@ struct MissionsController: RouteCollection {
         if mission.status == .completed, let user = req.currentUser {
             let worked = try await ProposalMember.query(on: req.db).filter(\.$missionID == id).filter(\.$user.$id == user.requireID()).count() > 0
             if manages || worked { page.reviewsURL = "\(SiteURL.mission(id))/reviews" }
+            if manages { page.contributionURL = "\(SiteURL.mission(id))/contribution" }
         }
         if manages || req.currentUser?.role == .admin {
             let proposals = try await Proposal.query(on: req.db).filter(\.$mission.$id == id)
