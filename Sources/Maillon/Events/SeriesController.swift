@@ -90,14 +90,9 @@ struct SeriesController: RouteCollection {
         return try await req.renderPage("event-series", title: req.t("series.heading"), page(req, series, template))
     }
 
-    /// The first moment of a `yyyy-MM-dd` day in Paris, not before today.
+    /// The first moment of the chosen day in Paris, not before today.
     private func day(_ reader: inout FormReader, now: Date) -> Date? {
-        let raw = reader.raw("from")
-        guard let date = FormReader.localDateTime(raw + "T00:00"), raw.count == 10 else {
-            reader.errors.add("from", "form.date_invalid")
-            return nil
-        }
-        return max(date, Recurrence.calendar.startOfDay(for: now))
+        reader.date("from", required: true).map { max($0, Recurrence.calendar.startOfDay(for: now)) }
     }
 
     @Sendable func change(req: Request) async throws -> Response {

@@ -64,15 +64,8 @@ enum FairnessSimulation {
             SELECT p.user_id, p.availability, p.available_from, p.home_chapter_id, p.city, p.work_mode, p.profession, p.visibility, p.day_rate_min, u.role
             FROM profiles p JOIN users u ON u.id = p.user_id
             """).all() {
-            let id = try row.decode(column: "user_id", as: UUID.self)
-            let role = Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .applicant
-            candidates[id] = Matcher.Candidate(
-                userID: id, isMember: role == .member || role == .admin,
-                hidden: try row.decode(column: "visibility", as: String.self) == Profile.Visibility.hidden.rawValue,
-                availability: try row.decode(column: "availability", as: String.self), availableFrom: try row.decode(column: "available_from", as: Date?.self),
-                chapter: try row.decode(column: "home_chapter_id", as: UUID?.self), city: try row.decode(column: "city", as: String.self),
-                workMode: try row.decode(column: "work_mode", as: String.self), profession: try row.decode(column: "profession", as: String.self),
-                rateMin: try row.decode(column: "day_rate_min", as: Int?.self))
+            let candidate = try Matcher.Candidate(profileRow: row)
+            candidates[candidate.userID] = candidate
         }
         for row in try await sql.raw("SELECT user_id, slug FROM profile_skills").all() {
             candidates[try row.decode(column: "user_id", as: UUID.self)]?.skills.insert(try row.decode(column: "slug", as: String.self))

@@ -165,6 +165,22 @@ enum Matcher {
     }
 }
 
+extension Matcher.Candidate {
+    /// A member as a profiles-join-users row gives them (user_id, availability, available_from,
+    /// home_chapter_id, city, work_mode, profession, visibility, day_rate_min, role); skills, causes
+    /// and reviews are added by the caller.
+    init(profileRow row: any SQLRow) throws {
+        let role = Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .applicant
+        self.init(userID: try row.decode(column: "user_id", as: UUID.self), isMember: role == .member || role == .admin,
+                  hidden: try row.decode(column: "visibility", as: String.self) == Profile.Visibility.hidden.rawValue,
+                  availability: try row.decode(column: "availability", as: String.self),
+                  availableFrom: try row.decode(column: "available_from", as: Date?.self),
+                  chapter: try row.decode(column: "home_chapter_id", as: UUID?.self), city: try row.decode(column: "city", as: String.self),
+                  workMode: try row.decode(column: "work_mode", as: String.self), profession: try row.decode(column: "profession", as: String.self),
+                  rateMin: try row.decode(column: "day_rate_min", as: Int?.self))
+    }
+}
+
 /// Reads a mission's needs and its candidates (members with at least one of its required skills) in
 /// four queries, whatever the number of members.
 struct MatchingQuery {
@@ -196,16 +212,8 @@ struct MatchingQuery {
             .all()
         var candidates: [UUID: Matcher.Candidate] = [:]
         for row in rows {
-            let id = try row.decode(column: "user_id", as: UUID.self)
-            let role = Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .applicant
-            candidates[id] = Matcher.Candidate(
-                userID: id, isMember: role == .member || role == .admin,
-                hidden: try row.decode(column: "visibility", as: String.self) == Profile.Visibility.hidden.rawValue,
-                availability: try row.decode(column: "availability", as: String.self),
-                availableFrom: try row.decode(column: "available_from", as: Date?.self),
-                chapter: try row.decode(column: "home_chapter_id", as: UUID?.self), city: try row.decode(column: "city", as: String.self),
-                workMode: try row.decode(column: "work_mode", as: String.self), profession: try row.decode(column: "profession", as: String.self),
-                rateMin: try row.decode(column: "day_rate_min", as: Int?.self))
+            let candidate = try Matcher.Candidate(profileRow: row)
+            candidates[candidate.userID] = candidate
         }
         for row in try await sql.select().column("user_id").column("slug").from(ProfileSkill.schema).where("user_id", .in, holders).all() {
             candidates[try row.decode(column: "user_id", as: UUID.self)]?.skills.insert(try row.decode(column: "slug", as: String.self))

@@ -57,6 +57,25 @@ struct Reviewing {
             .sort(\.$createdAt, .descending).first()?.createdAt
     }
 
+    /// When each of `missions` was completed, in one query (the latest "completed" line of each history).
+    func completedAts(_ missions: [UUID]) async throws -> [UUID: Date] {
+        guard !missions.isEmpty else { return [:] }
+        var dates: [UUID: Date] = [:]
+        for event in try await MissionEvent.query(on: database).filter(\.$mission.$id ~~ missions).filter(\.$toStatus == .completed).all() {
+            dates[event.$mission.id] = max(dates[event.$mission.id] ?? event.createdAt, event.createdAt)
+        }
+        return dates
+    }
+
+    /// The reviews among `reviews` that are visible now, in direction `direction`.
+    private func published(_ reviews: [MissionReview], _ direction: MissionReview.Direction) async throws -> [MissionReview] {
+        let completed = try await completedAts(Array(Set(reviews.map { $0.$mission.id })))
+        return reviews.filter { review in
+            guard review.direction == direction, let at = completed[review.$mission.id] else { return false }
+            return isPublished(review, among: reviews.filter { $0.$mission.id == review.$mission.id }, completedAt: at)
+        }.sorted { $0.createdAt > $1.createdAt }
+    }
+
     /// The freelancers of the chosen proposal.
     func freelancers(of mission: Mission) async throws -> [User] {
         guard let chosen = try await Proposal.query(on: database).filter(\.$mission.$id == mission.requireID()).filter(\.$status == .awarded).first() else { return [] }
@@ -74,45 +93,22 @@ struct Reviewing {
         return ReviewRules.isPublished(otherSideWrote: other, completedAt: completedAt, now: now)
     }
 
-    /// Published reviews about a member (for their profile and the matching), newest first.
+    /// Published reviews about a member (for their profile), newest first: two queries.
     func published(aboutFreelancer userID: UUID) async throws -> [MissionReview] {
-        let reviews = try await MissionReview.query(on: database).filter(\.$freelancer.$id == userID).with(\.$mission).all()
-        var shown: [MissionReview] = []
-        for review in reviews where review.direction == .ofFreelancer {
-            guard let completed = try await completedAt(review.mission) else { continue }
-            let pair = reviews.filter { $0.$mission.id == review.$mission.id }
-            if isPublished(review, among: pair, completedAt: completed) { shown.append(review) }
-        }
-        return shown.sorted { $0.createdAt > $1.createdAt }
+        try await published(try await MissionReview.query(on: database).filter(\.$freelancer.$id == userID).all(), .ofFreelancer)
     }
 
-    /// Published reviews about an organisation, newest first.
+    /// Published reviews about an organisation, newest first: two queries.
     func published(aboutOrganisation organisationID: UUID) async throws -> [MissionReview] {
-        let reviews = try await MissionReview.query(on: database).filter(\.$organisation.$id == organisationID).with(\.$mission).all()
-        var completedAts: [UUID: Date] = [:]
-        var shown: [MissionReview] = []
-        for review in reviews where review.direction == .ofOrganisation {
-            let missionID = review.$mission.id
-            if completedAts[missionID] == nil { completedAts[missionID] = try await completedAt(review.mission) }
-            guard let completed = completedAts[missionID] else { continue }
-            if isPublished(review, among: reviews.filter { $0.$mission.id == missionID }, completedAt: completed) { shown.append(review) }
-        }
-        return shown.sorted { $0.createdAt > $1.createdAt }
+        try await published(try await MissionReview.query(on: database).filter(\.$organisation.$id == organisationID).all(), .ofOrganisation)
     }
 
-    /// Average published rating per member, for the matching: every review of a freelancer read at
-    /// once (a small table), then the double-blind rule.
+    /// Average published rating per member, for the matching: every review read at once (a small
+    /// table) with the completion dates, then the double-blind rule.
     func averages() async throws -> [UUID: Double] {
-        let reviews = try await MissionReview.query(on: database).with(\.$mission).all()
-        var completedAts: [UUID: Date] = [:]
         var ratings: [UUID: [Int]] = [:]
-        for review in reviews where review.direction == .ofFreelancer {
-            let missionID = review.$mission.id
-            if completedAts[missionID] == nil { completedAts[missionID] = try await completedAt(review.mission) }
-            guard let completed = completedAts[missionID], let freelancer = review.$freelancer.id else { continue }
-            if isPublished(review, among: reviews.filter { $0.$mission.id == missionID }, completedAt: completed) {
-                ratings[freelancer, default: []].append(review.rating)
-            }
+        for review in try await published(try await MissionReview.query(on: database).all(), .ofFreelancer) {
+            if let freelancer = review.$freelancer.id { ratings[freelancer, default: []].append(review.rating) }
         }
         return ratings.mapValues { Double($0.reduce(0, +)) / Double($0.count) }
     }
