@@ -496,3 +496,21 @@ struct ImpactTests {
         }
     }
 }
+
+@Suite("Matching commands")
+struct MatchingCommandTests {
+    @Test("simulate-matching and bench-matching report on a generated community")
+    func commands() async throws {
+        try await withMaillon { ctx in
+            _ = try await DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: "x").seed(members: 60, applications: 0)
+            for (command, arguments, expected) in [(SimulateMatchingCommand() as any AsyncCommand, ["--missions", "20"], "with the nudge"),
+                                                   (BenchMatchingCommand(), ["--missions", "5"], "p99")] {
+                let console = RecordingConsole()
+                var context = CommandContext(console: console, input: CommandInput(arguments: ["maillon"] + arguments))
+                context.application = ctx.app
+                try await console.run(command, with: context)
+                #expect(console.output.contains(expected), "\(console.output)")
+            }
+        }
+    }
+}

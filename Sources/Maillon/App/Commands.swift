@@ -85,6 +85,7 @@ public enum MaillonEntry {
         app.asyncCommands.use(SeedCommand(), as: "seed")
         app.asyncCommands.use(PurgeApplicationsCommand(), as: "purge-applications")
         app.asyncCommands.use(SimulateMatchingCommand(), as: "simulate-matching")
+        app.asyncCommands.use(BenchMatchingCommand(), as: "bench-matching")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

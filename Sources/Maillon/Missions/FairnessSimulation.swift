@@ -91,6 +91,8 @@ struct SimulateMatchingCommand: AsyncCommand {
     var help: String { "Measure how concentrated mission suggestions are, with and without the sharing nudge" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
+        try await DatabaseSetup.prepare(context.application)
+        try await context.application.autoMigrate()
         let db = context.application.db
         let members = try await FairnessSimulation.members(on: db)
         let chapters = try await Chapter.query(on: db).all().map { (id: $0.id ?? UUID(), city: $0.name) }
@@ -109,5 +111,46 @@ struct SimulateMatchingCommand: AsyncCommand {
         context.console.print(line("without the nudge:", without))
         context.console.print(line("with the nudge:   ", with))
         context.console.print(String(format: "coverage cost: %.1f %%", without.coverage == 0 ? 0 : (1 - with.coverage / without.coverage) * 100))
+    }
+}
+
+/// `maillon bench-matching [--missions N]`: how long ranking one mission against this database's
+/// members takes (the candidates read, the reviews, the recent suggestions, the scoring), per mission.
+struct BenchMatchingCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "missions", help: "How many generated missions to rank (default 200)")
+        var missions: Int?
+    }
+
+    var help: String { "Time the ranking of generated missions against the stored members (p50, p99)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await DatabaseSetup.prepare(app)
+        try await app.autoMigrate()
+        let chapters = try await Chapter.query(on: app.db).all().map { (id: $0.id ?? UUID(), city: $0.name) }
+        guard !chapters.isEmpty else {
+            context.console.print("No members: run `maillon seed --members N` first.")
+            return
+        }
+        let missions = FairnessSimulation.missions(max(1, min(signature.missions ?? 200, 10_000)), chapters: chapters, seed: 99)
+        let suggestions = Suggestions(application: app, database: app.db, now: app.maillon.time.now())
+        let query = MatchingQuery(database: app.db)
+        let clock = ContinuousClock()
+        var timings: [Double] = []
+        var candidates = 0
+        for needs in missions {
+            let took = try await clock.measure {
+                let found = try await query.candidates(for: needs)
+                candidates += found.count
+                _ = Matcher.rank(found, for: needs, recent: try await suggestions.recentCounts(excluding: nil))
+            }
+            timings.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
+        }
+        timings.sort()
+        func percentile(_ p: Double) -> Double { timings[min(timings.count - 1, Int(Double(timings.count) * p))] }
+        let members = try await Profile.query(on: app.db).count()
+        context.console.print("\(missions.count) missions against \(members) members (\(candidates / missions.count) candidates each on average)")
+        context.console.print(String(format: "p50 %.1f ms · p99 %.1f ms · max %.1f ms", percentile(0.5), percentile(0.99), timings.last ?? 0))
     }
 }
