@@ -348,6 +348,9 @@ struct MissionTests {
             for path in ["/missions", "/missions/new", "/organisations/\(organisation.slug)"] {
                 #expect(try await contact.get(path).status == .ok, "\(path)")
             }
+            let home = try await contact.get("/")
+            #expect(!home.html.contains("next-steps"), "an organisation's contact is not asked to apply")
+            #expect(home.html.contains("href=\"/missions\""), "their way in is the missions")
             try await contact.post("/missions/new", missionForm(chapter: lyon, now: ctx.time.now()))
             let id = try #require(try await Mission.query(on: ctx.db).first()?.requireID())
             let page = try await contact.get("/missions/\(id)")

@@ -45,7 +45,8 @@ struct HomeController: RouteCollection {
         }
         let events = try await EventsController.cards(query.sort(\.$startsAt).limit(6).all(), req: req)
         var steps: [Page.Step] = []
-        if let user, user.role != .admin {
+        // The way in is for people joining as freelancers; admins and organisations' contacts have their own.
+        if let user, user.role == .applicant || user.role == .member {
             let next = NextSteps(try await NextSteps.facts(for: user, on: req.db))
             if !next.allDone {
                 steps = NextSteps.Step.allCases.map { step in

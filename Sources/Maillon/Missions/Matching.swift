@@ -186,8 +186,10 @@ extension Matcher.Candidate {
 struct MatchingQuery {
     let database: any Database
 
-    func needs(_ mission: Mission, skills: [MissionSkill]) -> Matcher.MissionNeeds {
-        Matcher.MissionNeeds(
+    func needs(_ mission: Mission, skills unordered: [MissionSkill]) -> Matcher.MissionNeeds {
+        // In name order, whatever order the database returned them in: explanations read the same every time.
+        let skills = unordered.sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
+        return Matcher.MissionNeeds(
             required: skills.filter(\.required).map { .init(slug: $0.slug, label: $0.label) },
             niceToHave: skills.filter { !$0.required }.map { .init(slug: $0.slug, label: $0.label) },
             profession: mission.profession, causes: Set(mission.causeList), chapter: mission.$chapter.id, city: mission.city,

@@ -123,7 +123,7 @@ struct MissionsController: RouteCollection {
         let byID = Dictionary(found.map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
         var skills: [UUID: [String]] = [:]
         if !ids.isEmpty {
-            for row in try await MissionSkill.query(on: req.db).filter(\.$mission.$id ~~ ids).filter(\.$required == true).all() {
+            for row in try await MissionSkill.query(on: req.db).filter(\.$mission.$id ~~ ids).filter(\.$required == true).sort(\.$label).all() {
                 skills[row.$mission.id, default: []].append(t.skill(row.label))
             }
         }
