@@ -67,6 +67,24 @@ struct MeetupFixesTests {
         }
     }
 
+    @Test("Two instances running the reminders at once remind each seat once")
+    func remindersAcrossInstances() async throws {
+        try await withTwoInstances { first, second in
+            let lyon = try await makeChapter(first, "Lyon")
+            let event = try await makeEvent(first, chapter: lyon, capacity: 5, inDays: 0.5)
+            for user in try await makeCrowd(first, 5) { try await register(first, user, event) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for instance in [first, second, first, second] {
+                    group.addTask { try await EventRemindersJob().run(JobContext(application: instance.app, logger: instance.app.logger, jobID: UUID())) }
+                }
+                try await group.waitForAll()
+            }
+            let reminders = try await AppNotification.query(on: first.db).filter(\.$kind == NotificationKind.eventReminder.id).all()
+            #expect(reminders.count == 5, "one per seat")
+            #expect(Set(reminders.map { $0.$user.id }).count == 5)
+        }
+    }
+
     @Test("Reminders say today or tomorrow from the real date")
     func reminderWording() throws {
         let formatter = ISO8601DateFormatter()
