@@ -68,8 +68,7 @@ enum Matcher {
         var score: Double
         let factors: [Factor]
         /// The fit alone, out of 100.
-        var fit: Double { fitScore }
-        fileprivate var fitScore: Double = 0
+        let fit: Double
     }
 
     /// Opportunities are shared: each time a member was suggested lately lowers their place by this
@@ -140,9 +139,7 @@ enum Matcher {
             score += ReviewRules.matchingBonus(average: rating)
             factors.append(.reviews(rating))
         }
-        var match = Match(userID: candidate.userID, score: score, factors: factors)
-        match.fitScore = score
-        return match
+        return Match(userID: candidate.userID, score: score, factors: factors, fit: score)
     }
 
     /// The candidates who pass the filters, best first (ties broken by id, for a stable order), and

@@ -44,10 +44,6 @@ public final class Mission: Model, @unchecked Sendable {
 
     public enum Status: String, Codable, Sendable, CaseIterable {
         case draft, submitted, published, awarded, delivered, completed, declined, cancelled, expired
-
-        /// Members see these (and can still read the page of a mission they answered).
-        var isListed: Bool { self == .published }
-        var isFinished: Bool { [.completed, .declined, .cancelled, .expired].contains(self) }
     }
 
     public enum WorkMode: String, Codable, Sendable, CaseIterable { case onsite, remote, hybrid }

@@ -10,8 +10,6 @@ public final class Proposal: Model, @unchecked Sendable {
         case forming
         case submitted, shortlisted, awarded, declined, withdrawn
 
-        /// Still in the running (or won): it holds its members' one place on the mission.
-        var isOpen: Bool { [.forming, .submitted, .shortlisted, .awarded].contains(self) }
         /// What the organisation sees.
         var reachedOrganisation: Bool { [.submitted, .shortlisted, .awarded, .declined].contains(self) }
     }
