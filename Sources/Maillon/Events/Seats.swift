@@ -32,8 +32,7 @@ struct Seats {
 
     /// Locks the event for the rest of the transaction and reads it as it now is.
     func lock(_ eventID: UUID) async throws -> Event {
-        let sql = database as! any SQLDatabase
-        try await sql.raw("UPDATE \(ident: Event.schema) SET confirmed_count = confirmed_count WHERE id = \(bind: eventID)").run()
+        try await database.lockRow(of: Event.schema, id: eventID, touching: "confirmed_count")
         guard let event = try await Event.find(eventID, on: database) else { throw Refusal.notFound }
         return event
     }

@@ -56,15 +56,14 @@ struct Proposals {
 
     /// Locks the proposal (a no-op update) and reads it as it now is.
     func lock(_ id: UUID) async throws -> Proposal {
-        try await (database as! any SQLDatabase).raw("UPDATE \(ident: Proposal.schema) SET updated_at = updated_at WHERE id = \(bind: id)").run()
+        try await database.lockRow(of: Proposal.schema, id: id, touching: "updated_at")
         guard let proposal = try await Proposal.find(id, on: database) else { throw Refusal.changed }
         return proposal
     }
 
-    /// Takes the mission's row lock first (a no-op update), so that answers to one mission happen one
-    /// at a time: on SQLite a transaction that reads before writing could not get the write lock later.
+    /// The mission's row lock comes first, always: answers and decisions on one mission happen one at a time.
     private func lockMission(_ id: UUID) async throws {
-        try await (database as! any SQLDatabase).raw("UPDATE \(ident: Mission.schema) SET updated_at = updated_at WHERE id = \(bind: id)").run()
+        try await database.lockRow(of: Mission.schema, id: id, touching: "updated_at")
     }
 
     private func requireOpen(_ mission: Mission) throws {
