@@ -66,6 +66,7 @@ func registerJobs(_ app: Application) throws {
     registry.register(SendMailJob.self)
     registry.register(SendDigestJob.self)
     registry.register(PasswordResetRequestJob.self)
+    registry.register(TellMissionSuggestionsJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))

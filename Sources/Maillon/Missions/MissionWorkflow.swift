@@ -77,7 +77,8 @@ struct MissionWorkflow {
         try await record(mission, from: from, to: status, actor: user, reason: reason)
         try await tell(mission, moved: status, reason: reason)
         if status == .published {
-            try await Suggestions(application: application, database: database, now: now).tellTopMembers(of: mission)
+            try await JobQueue(database: database, now: now).enqueue(TellMissionSuggestionsJob(missionID: try mission.requireID()),
+                                                                     uniqueKey: "mission-suggestions:\(try mission.requireID())")
         }
     }
 

@@ -66,9 +66,9 @@ struct Suggestions {
         return TeamSuggester.suggest(roles, shortlists: shortlists, met: met)
     }
 
-    /// At publication: the top members are recorded and told, each with why. Nobody else hears anything.
-    func tellTopMembers(of mission: Mission) async throws {
-        let (needs, matches, _) = try await rank(mission)
+    /// The top members of a ranking are recorded and told, each with why (call it on a transaction).
+    /// Nobody else hears anything.
+    func tell(_ mission: Mission, needs: Matcher.MissionNeeds, matches: [Matcher.Match]) async throws {
         let top = Array(matches.prefix(Self.told))
         let missionID = try mission.requireID()
         let users = Dictionary(try await User.query(on: database).filter(\.$id ~~ top.map(\.userID)).all().map { ($0.id ?? UUID(), $0) },
@@ -86,6 +86,24 @@ struct Suggestions {
             let why = match.factors.prefix(3).map { MissionsController.explain($0, t, chapter: nil, city: needs.city) }.joined(separator: " — ")
             try await notifier.notify(user, .init(kind: .missionSuggested, textKey: "notify.mission_suggested", arguments: [mission.title, why],
                                                   link: SiteURL.mission(missionID)))
+        }
+    }
+}
+
+/// After a mission is published (enqueued by the publishing transaction, so only if it commits): the
+/// ranking is read outside any transaction — on SQLite it would hold the one write lock meanwhile —
+/// and the top members are recorded and told in a short one. Run again, it does nothing.
+struct TellMissionSuggestionsJob: Job {
+    static let kind = "mission-suggestions"
+    let missionID: UUID
+
+    func run(_ context: JobContext) async throws {
+        guard let mission = try await Mission.find(missionID, on: context.db), mission.status == .published,
+              try await MissionSuggestion.query(on: context.db).filter(\.$mission.$id == missionID).count() == 0 else { return }
+        let now = context.now
+        let ranked = try await Suggestions(application: context.application, database: context.db, now: now).rank(mission)
+        try await context.db.transaction { db in
+            try await Suggestions(application: context.application, database: db, now: now).tell(mission, needs: ranked.needs, matches: ranked.matches)
         }
     }
 }
