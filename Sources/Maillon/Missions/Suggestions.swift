@@ -40,16 +40,15 @@ struct Suggestions {
 
     /// The mission's ranking as its page shows it.
     func rank(_ mission: Mission) async throws -> (needs: Matcher.MissionNeeds, matches: [Matcher.Match], excluded: [(UUID, Matcher.Exclusion)]) {
-        let (needs, candidates) = try await candidates(for: mission)
+        let needs = try await needs(of: mission)
+        let candidates = try await MatchingQuery(database: database).candidates(for: needs)
         let ranked = Matcher.rank(candidates, for: needs, recent: try await recentCounts(excluding: mission.requireID()))
         return (needs, ranked.matches, ranked.excluded)
     }
 
-    private func candidates(for mission: Mission) async throws -> (Matcher.MissionNeeds, [Matcher.Candidate]) {
-        let query = MatchingQuery(database: database)
+    private func needs(of mission: Mission) async throws -> Matcher.MissionNeeds {
         let skills = try await MissionSkill.query(on: database).filter(\.$mission.$id == mission.requireID()).all()
-        let needs = query.needs(mission, skills: skills)
-        return (needs, try await query.candidates(for: needs))
+        return MatchingQuery(database: database).needs(mission, skills: skills)
     }
 
     /// Teams for a mission with roles: each role filled from the members holding its skills.
@@ -57,7 +56,7 @@ struct Suggestions {
         let roles = try await MissionRole.query(on: database).filter(\.$mission.$id == mission.requireID()).sort(\.$position).all()
             .map { TeamSuggester.Role(title: $0.title, skills: Set(Taxonomy.normaliseSkills($0.skills).map(\.slug))) }
         guard roles.count >= 2 else { return [] }
-        var (needs, _) = try await candidates(for: mission)
+        var needs = try await needs(of: mission)
         // Candidates for any role: members holding any role's skill.
         needs.required = roles.flatMap(\.skills).map { Matcher.Skill(slug: $0, label: $0) }
         let candidates = try await MatchingQuery(database: database).candidates(for: needs)
