@@ -325,16 +325,7 @@ struct DemoCommunity {
             mission.updatedAt = mission.createdAt
             try await mission.create(on: database)
             let missionID = try mission.requireID()
-            for (labels, required) in [(item.2, true), (item.3, false)] {
-                for skill in Taxonomy.normaliseSkills(labels) {
-                    let row = MissionSkill()
-                    row.$mission.id = missionID
-                    row.slug = skill.slug
-                    row.label = skill.label
-                    row.required = required
-                    try await row.create(on: database)
-                }
-            }
+            try await MissionSkill.create(for: missionID, required: Taxonomy.normaliseSkills(item.2), niceToHave: Taxonomy.normaliseSkills(item.3), on: database)
             // The history as it would have happened.
             let path: [Mission.Status] = switch item.4 {
             case .draft: [.draft]

@@ -90,6 +90,21 @@ public final class Mission: Model, @unchecked Sendable {
 public final class MissionSkill: Model, @unchecked Sendable {
     public static let schema = "mission_skills"
 
+    /// Writes a mission's skills: the required ones, then the nice-to-have ones.
+    static func create(for missionID: UUID, required: [(slug: String, label: String)], niceToHave: [(slug: String, label: String)],
+                       on db: any Database) async throws {
+        for (skills, isRequired) in [(required, true), (niceToHave, false)] {
+            for skill in skills {
+                let row = MissionSkill()
+                row.$mission.id = missionID
+                row.slug = skill.slug
+                row.label = skill.label
+                row.required = isRequired
+                try await row.create(on: db)
+            }
+        }
+    }
+
     @ID(key: .id) public var id: UUID?
     @Parent(key: "mission_id") public var mission: Mission
     @Field(key: "slug") public var slug: String

@@ -38,16 +38,7 @@ struct MissionWorkflow {
     private func replaceDetails(of mission: Mission, with input: MissionInput) async throws {
         let id = try mission.requireID()
         try await MissionSkill.query(on: database).filter(\.$mission.$id == id).delete()
-        for (skills, required) in [(input.required, true), (input.niceToHave, false)] {
-            for skill in skills {
-                let row = MissionSkill()
-                row.$mission.id = id
-                row.slug = skill.slug
-                row.label = skill.label
-                row.required = required
-                try await row.create(on: database)
-            }
-        }
+        try await MissionSkill.create(for: id, required: input.required, niceToHave: input.niceToHave, on: database)
         try await MissionRole.query(on: database).filter(\.$mission.$id == id).delete()
         for (index, role) in input.roles.enumerated() {
             let row = MissionRole()
