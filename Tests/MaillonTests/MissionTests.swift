@@ -517,3 +517,67 @@ struct MatchingCommandTests {
         }
     }
 }
+
+@Suite("Ranking in the database")
+struct MatchingQueryTests {
+    @Test("The database's best ten are exactly Matcher's best ten over every candidate: filters, places spelled differently, recent suggestions, reviews, small batches")
+    func sameAsMatcher() async throws {
+        try await withMaillon { ctx in
+            _ = try await DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: "x").seed(members: 400, applications: 0)
+            let members = try await Profile.query(on: ctx.db).sort(\.$user.$id).all(\.$user.$id)
+            let missions = try await Mission.query(on: ctx.db).all()
+            // Some members were suggested lately, some more than once; some have glowing published reviews.
+            for (index, mission) in missions.enumerated() {
+                for member in members.dropFirst(index * 7).prefix(40) {
+                    let suggestion = MissionSuggestion()
+                    suggestion.$mission.id = try mission.requireID()
+                    suggestion.$user.id = member
+                    suggestion.rank = 1
+                    suggestion.createdAt = ctx.time.now()
+                    try await suggestion.create(on: ctx.db)
+                }
+            }
+            let completed = try #require(missions.first { $0.status == .completed })
+            for member in members.suffix(60).enumerated().filter({ $0.offset % 3 == 0 }).map(\.element) {
+                for direction in [MissionReview.Direction.ofFreelancer, .ofOrganisation] {
+                    let review = MissionReview()
+                    review.$mission.id = try completed.requireID()
+                    review.direction = direction
+                    review.$freelancer.id = member
+                    review.$organisation.id = completed.$organisation.id
+                    review.rating = 5
+                    review.text = "Parfait"
+                    review.createdAt = ctx.time.now()
+                    try await review.create(on: ctx.db)
+                }
+            }
+            let chapters = try await Chapter.query(on: ctx.db).all().map { (id: $0.id ?? UUID(), city: $0.name) }
+            var needsList = FairnessSimulation.missions(40, chapters: chapters)
+            // Places spelled otherwise than on profiles (case, accents), a mission without a chapter, one for a chapter only.
+            for index in stride(from: 0, to: needsList.count, by: 5) {
+                needsList[index].city = needsList[index].city.uppercased()
+                needsList[index].workMode = .onsite
+            }
+            needsList[1].chapter = nil
+            needsList[2].restrictedTo = needsList[2].chapter
+            let query = MatchingQuery(database: ctx.db)
+            let recent = MatchingQuery.Recent(since: ctx.time.now().addingTimeInterval(-Suggestions.memory), excluding: missions.first?.id)
+            let counts = try await query.recentCounts(recent)
+            #expect(!counts.isEmpty && counts.values.contains { $0 > 1 })
+            var nonEmpty = 0
+            for needs in needsList {
+                let full = Matcher.rank(try await query.candidates(for: needs), for: needs, recent: counts)
+                let expected = full.matches.prefix(10).map(\.userID)
+                if !expected.isEmpty { nonEmpty += 1 }
+                for batch in [3, 200] {
+                    let best = try await query.best(needs, top: 10, recent: recent, batch: batch)
+                    #expect(best.map(\.userID) == expected, "batch \(batch), \(needs.required.map(\.slug)) \(needs.workMode)")
+                }
+                let excluded = try await query.excluded(for: needs, limit: 1000)
+                #expect(excluded.map(\.0) == full.excluded.map(\.0).sorted { $0.uuidString < $1.uuidString })
+                #expect(excluded.map(\.1) == full.excluded.sorted { $0.0.uuidString < $1.0.uuidString }.map(\.1))
+            }
+            #expect(nonEmpty > 30, "most generated missions have members who fit")
+        }
+    }
+}

@@ -25,6 +25,7 @@ enum DatabaseSetup {
             app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, connectionPoolTimeout: poolTimeout,
                                          sqlLogLevel: .trace), as: .psql)
         }
+        app.databases.middleware.use(Profile.CityKey())
     }
 
     /// SQLite: write-ahead logging (readers never wait for the writer); the mode is kept in the file.
@@ -48,5 +49,6 @@ enum DatabaseSetup {
         migrations.add(Migrations012.CreateMissionSuggestions())
         migrations.add(Migrations013.CreateMissionReviews())
         migrations.add(Migrations014.CreateContributions())
+        migrations.add(Migrations015.AddProfileCityKey())
     }
 }

@@ -91,6 +91,8 @@ public final class Profile: Model, @unchecked Sendable {
     @Field(key: "headline") public var headline: String
     @Field(key: "bio") public var bio: String
     @Field(key: "city") public var city: String
+    /// `city` folded, for the matching; set on every save by `CityKey`.
+    @Field(key: "city_key") public var cityKey: String
     @Field(key: "profession") public var profession: String
     @Field(key: "visibility") public var visibility: Visibility
     @Field(key: "availability") public var availability: String
@@ -139,6 +141,21 @@ extension Profile {
         case .hidden: return false
         case .members: return viewer?.isMember ?? false
         case .public: return true
+        }
+    }
+}
+
+extension Profile {
+    /// Keeps `cityKey` in step with `city` whoever saves a profile (forms, admission, import, seeding).
+    struct CityKey: AsyncModelMiddleware {
+        func create(model: Profile, on db: any Database, next: any AnyAsyncModelResponder) async throws {
+            model.cityKey = Taxonomy.fold(model.city)
+            try await next.create(model, on: db)
+        }
+
+        func update(model: Profile, on db: any Database, next: any AnyAsyncModelResponder) async throws {
+            model.cityKey = Taxonomy.fold(model.city)
+            try await next.update(model, on: db)
         }
     }
 }

@@ -120,6 +120,8 @@ struct BenchMatchingCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "missions", help: "How many generated missions to rank (default 200)")
         var missions: Int?
+        @Flag(name: "check", help: "Also rank every candidate in Swift and say whether the two agree (slow)")
+        var check: Bool
     }
 
     var help: String { "Time the ranking of generated missions against the stored members (p50, p99)" }
@@ -134,23 +136,27 @@ struct BenchMatchingCommand: AsyncCommand {
             return
         }
         let missions = FairnessSimulation.missions(max(1, min(signature.missions ?? 200, 10_000)), chapters: chapters, seed: 99)
-        let suggestions = Suggestions(application: app, database: app.db, now: app.maillon.time.now())
         let query = MatchingQuery(database: app.db)
+        let recent = MatchingQuery.Recent(since: app.maillon.time.now().addingTimeInterval(-Suggestions.memory), excluding: nil)
         let clock = ContinuousClock()
         var timings: [Double] = []
-        var candidates = 0
         for needs in missions {
-            let took = try await clock.measure {
-                let found = try await query.candidates(for: needs)
-                candidates += found.count
-                _ = Matcher.rank(found, for: needs, recent: try await suggestions.recentCounts(excluding: nil))
-            }
+            let took = try await clock.measure { _ = try await query.best(needs, top: Suggestions.told, recent: recent) }
             timings.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
+        }
+        if signature.check {
+            var differing = 0
+            for needs in missions {
+                let fast = try await query.best(needs, top: Suggestions.told, recent: recent).map(\.userID)
+                let full = Matcher.rank(try await query.candidates(for: needs), for: needs, recent: try await query.recentCounts(recent)).matches.prefix(Suggestions.told).map(\.userID)
+                if fast != full { differing += 1 }
+            }
+            context.console.print("checked against ranking every candidate: \(differing) of \(missions.count) missions differ")
         }
         timings.sort()
         func percentile(_ p: Double) -> Double { timings[min(timings.count - 1, Int(Double(timings.count) * p))] }
         let members = try await Profile.query(on: app.db).count()
-        context.console.print("\(missions.count) missions against \(members) members (\(candidates / missions.count) candidates each on average)")
+        context.console.print("\(missions.count) missions against \(members) members, the best \(Suggestions.told) of each")
         context.console.print(String(format: "p50 %.1f ms · p99 %.1f ms · max %.1f ms", percentile(0.5), percentile(0.99), timings.last ?? 0))
     }
 }

@@ -178,10 +178,18 @@ extension Matcher.Candidate {
     }
 }
 
-/// Reads a mission's needs and its candidates (members with at least one of its required skills) in
-/// four queries, whatever the number of members.
+/// Reads a mission's needs and the members who fit it. `best` is what pages and the suggestions job
+/// use: the database applies the hard filters and orders by the same score, so only the best few hundred
+/// members are read, whatever the number of members. `candidates` reads everyone holding a required
+/// skill (the simulation, suggested teams).
 struct MatchingQuery {
     let database: any Database
+
+    /// Who was suggested lately, for the sharing nudge: since `since`, other missions than `excluding`.
+    struct Recent: Sendable {
+        let since: Date
+        let excluding: UUID?
+    }
 
     func needs(_ mission: Mission, skills unordered: [MissionSkill]) -> Matcher.MissionNeeds {
         // In name order, whatever order the database returned them in: explanations read the same every time.
@@ -195,35 +203,168 @@ struct MatchingQuery {
             startsOn: mission.startsOn)
     }
 
+    /// The `top` best members, exactly as `Matcher.rank` over every candidate orders them (a test checks it).
+    /// The database filters and scores as `Matcher` does, less the reviews' bonus — reviewed members are
+    /// all read besides — and reads `batch` members, then four times more, until the `top`-th is surely
+    /// ahead of everyone left unread. `Matcher` then scores and explains those read.
+    func best(_ needs: Matcher.MissionNeeds, top: Int, recent: Recent, batch: Int = 200) async throws -> [Matcher.Match] {
+        guard !needs.required.isEmpty, top > 0 else { return [] }
+        let ratings = try await Reviewing(database: database, now: Date()).averages().filter { ReviewRules.matchingBonus(average: $0.value) > 0 }
+        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), limit: nil)
+        var limit = batch
+        while true {
+            let read = try await scored(needs, recent: recent, only: nil, limit: limit)
+            var candidates = Dictionary(read.map { ($0.candidate.userID, $0.candidate) }, uniquingKeysWith: { a, _ in a })
+            var times = Dictionary(read.map { ($0.candidate.userID, $0.times) }, uniquingKeysWith: { a, _ in a })
+            for row in rated { candidates[row.candidate.userID] = row.candidate; times[row.candidate.userID] = row.times }
+            try await addSkillsAndCauses(to: &candidates, needs: needs)
+            for (userID, rating) in ratings { candidates[userID]?.rating = rating }
+            let matches = Matcher.rank(Array(candidates.values), for: needs, recent: times).matches
+            guard read.count == limit, let last = read.last.flatMap({ candidates[$0.candidate.userID] }) else { return Array(matches.prefix(top)) }
+            // Everyone unread scores at most what the last one read scores without reviews (they have none).
+            var unrated = last
+            unrated.rating = nil
+            let bound = Matcher.rank([unrated], for: needs, recent: times).matches.first?.score ?? Matcher.score(unrated, for: needs).score
+            if matches.count >= top, matches[top - 1].score > bound + 1e-6 { return Array(matches.prefix(top)) }
+            limit *= 4
+        }
+    }
+
+    /// Members holding a required skill whom the hard filters leave out, with why (for staff), by id.
+    func excluded(for needs: Matcher.MissionNeeds, limit: Int) async throws -> [(UUID, Matcher.Exclusion)] {
+        guard !needs.required.isEmpty else { return [] }
+        let rows = try await sqlDatabase.raw("""
+            SELECT \(profileColumns) FROM profiles p JOIN users u ON u.id = p.user_id
+            WHERE p.user_id IN (SELECT user_id FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))))
+            AND NOT (\(filters(needs))) ORDER BY p.user_id LIMIT \(bind: limit)
+            """).all()
+        var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
+        try await addSkillsAndCauses(to: &candidates, needs: needs)
+        return candidates.values.compactMap { c in Matcher.exclusion(c, for: needs).map { (c.userID, $0) } }.sorted { $0.0.uuidString < $1.0.uuidString }
+    }
+
+    /// Everyone holding a required skill, filtered or not, with what `Matcher` needs to know of them.
     func candidates(for needs: Matcher.MissionNeeds) async throws -> [Matcher.Candidate] {
-        let slugs = needs.required.map(\.slug)
-        guard !slugs.isEmpty else { return [] }
-        let sql = database as! any SQLDatabase
-        let holders = SQLSubquery.select { $0.column("user_id").from(ProfileSkill.schema).where("slug", .in, slugs) }
-        let rows = try await sql.select()
-            .column(SQLColumn("user_id", table: "p")).column(SQLColumn("availability", table: "p")).column(SQLColumn("available_from", table: "p"))
-            .column(SQLColumn("home_chapter_id", table: "p")).column(SQLColumn("city", table: "p")).column(SQLColumn("work_mode", table: "p"))
-            .column(SQLColumn("profession", table: "p")).column(SQLColumn("visibility", table: "p")).column(SQLColumn("day_rate_min", table: "p"))
-            .column(SQLColumn("role", table: "u"))
-            .from(SQLAlias(SQLIdentifier(Profile.schema), as: SQLIdentifier("p")))
-            .join(SQLAlias(SQLIdentifier(User.schema), as: SQLIdentifier("u")), on: SQLColumn("id", table: "u"), .equal, SQLColumn("user_id", table: "p"))
-            .where(SQLColumn("user_id", table: "p"), .in, holders)
-            .all()
-        var candidates: [UUID: Matcher.Candidate] = [:]
-        for row in rows {
-            let candidate = try Matcher.Candidate(profileRow: row)
-            candidates[candidate.userID] = candidate
-        }
-        for row in try await sql.select().column("user_id").column("slug").from(ProfileSkill.schema).where("user_id", .in, holders).all() {
-            candidates[try row.decode(column: "user_id", as: UUID.self)]?.skills.insert(try row.decode(column: "slug", as: String.self))
-        }
+        guard !needs.required.isEmpty else { return [] }
+        let rows = try await sqlDatabase.raw("""
+            SELECT \(profileColumns) FROM profiles p JOIN users u ON u.id = p.user_id
+            WHERE p.user_id IN (SELECT user_id FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))))
+            """).all()
+        var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
+        try await addSkillsAndCauses(to: &candidates, needs: needs)
         for (userID, rating) in try await Reviewing(database: database, now: Date()).averages() { candidates[userID]?.rating = rating }
-        if !needs.causes.isEmpty {
-            for row in try await sql.select().column("user_id").column("cause").from(ProfileCause.schema).where("user_id", .in, holders)
-                .where("cause", .in, Array(needs.causes)).all() {
-                candidates[try row.decode(column: "user_id", as: UUID.self)]?.causes.insert(try row.decode(column: "cause", as: String.self))
+        return Array(candidates.values)
+    }
+
+    /// How often each member was suggested lately (what `best` counts in SQL; for checks and tests).
+    func recentCounts(_ recent: Recent) async throws -> [UUID: Int] {
+        var query = sqlDatabase.select().column("user_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(MissionSuggestion.schema).where("created_at", .greaterThanOrEqual, recent.since)
+        if let mission = recent.excluding { query = query.where("mission_id", .notEqual, mission) }
+        var counts: [UUID: Int] = [:]
+        for row in try await query.groupBy("user_id").all() { counts[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
+    }
+
+    private var sqlDatabase: any SQLDatabase { database as! any SQLDatabase }
+
+    private var profileColumns: SQLQueryString {
+        "p.user_id, p.availability, p.available_from, p.home_chapter_id, p.city, p.work_mode, p.profession, p.visibility, p.day_rate_min, u.role"
+    }
+
+    /// `Matcher.exclusion` in SQL (the required skill aside: the queries start from its holders).
+    private func filters(_ needs: Matcher.MissionNeeds) -> SQLQueryString {
+        var sql: SQLQueryString = """
+            u.role IN (\(binds: [Role.member.rawValue, Role.admin.rawValue])) AND p.visibility <> \(bind: Profile.Visibility.hidden.rawValue) \
+            AND p.availability <> 'not'
+            """
+        if let chapter = needs.restrictedTo { sql = "\(sql) AND p.home_chapter_id IS NOT NULL AND p.home_chapter_id = \(bind: chapter)" }
+        if needs.workMode != .remote {
+            if needs.workMode == .onsite { sql = "\(sql) AND p.work_mode <> 'remote'" }
+            let sameCity: SQLQueryString = "p.city_key = \(bind: Taxonomy.fold(needs.city))"
+            if let chapter = needs.chapter {
+                sql = "\(sql) AND ((p.home_chapter_id IS NOT NULL AND p.home_chapter_id = \(bind: chapter)) OR \(sameCity))"
+            } else {
+                sql = "\(sql) AND \(sameCity)"
             }
         }
-        return Array(candidates.values)
+        return sql
+    }
+
+    /// `Matcher.score` in SQL, less the reviews' bonus, less the sharing nudge; factor by factor in the same order.
+    private func score(_ needs: Matcher.MissionNeeds) -> SQLQueryString {
+        typealias W = Matcher.Weight
+        var sql: SQLQueryString = "\(bind: W.required / Double(needs.required.count)) * r.matched"
+        if !needs.niceToHave.isEmpty {
+            sql = """
+                \(sql) + \(bind: W.niceToHave / Double(needs.niceToHave.count)) * (SELECT COUNT(*) FROM profile_skills ns \
+                WHERE ns.user_id = p.user_id AND ns.slug IN (\(binds: needs.niceToHave.map(\.slug))))
+                """
+        }
+        if let profession = needs.profession {
+            sql = "\(sql) + CASE WHEN p.profession = \(bind: profession) THEN \(bind: W.profession) ELSE 0 END"
+        }
+        if !needs.causes.isEmpty {
+            let counted = Double(min(3, needs.causes.count))
+            sql = """
+                \(sql) + \(bind: W.causes) * \(unsafeRaw: least)(1.0, (SELECT COUNT(*) FROM profile_causes pc \
+                WHERE pc.user_id = p.user_id AND pc.cause IN (\(binds: needs.causes.sorted()))) / \(bind: counted))
+                """
+        }
+        var samePlace: [SQLQueryString] = []
+        if let chapter = needs.chapter { samePlace.append("(p.home_chapter_id IS NOT NULL AND p.home_chapter_id = \(bind: chapter))") }
+        if !needs.city.isEmpty { samePlace.append("p.city_key = \(bind: Taxonomy.fold(needs.city))") }
+        if !samePlace.isEmpty {
+            sql = "\(sql) + CASE WHEN \(SQLList(samePlace, separator: SQLRaw(" OR "))) THEN \(bind: W.place) ELSE 0 END"
+        }
+        sql = """
+            \(sql) + CASE WHEN p.availability = 'now' THEN \(bind: W.availability) WHEN p.available_from IS NULL THEN 0 \
+            WHEN p.available_from <= \(bind: needs.startsOn) THEN \(bind: W.availability) ELSE \(bind: W.availability / 3) END
+            """
+        if let rates = needs.rates {
+            sql = "\(sql) + CASE WHEN p.day_rate_min IS NOT NULL AND p.day_rate_min <= \(bind: rates.upperBound) THEN \(bind: W.rate) ELSE 0 END"
+        }
+        return """
+            \(sql) - \(unsafeRaw: least)(\(bind: Matcher.maximumNudge), \(bind: Matcher.nudgePerSuggestion) * COALESCE(s.times, 0))
+            """
+    }
+
+    /// SQLite's two-argument `MIN` is PostgreSQL's `LEAST`.
+    private var least: String { sqlDatabase.dialect.name == "sqlite" ? "MIN" : "LEAST" }
+
+    /// Members who pass the filters with their score, best first: `limit` of them, or all of `only`.
+    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
+        var recentSQL: SQLQueryString = "SELECT user_id, COUNT(*) AS times FROM mission_suggestions WHERE created_at >= \(bind: recent.since)"
+        if let mission = recent.excluding { recentSQL = "\(recentSQL) AND mission_id <> \(bind: mission)" }
+        var sql: SQLQueryString = """
+            SELECT \(profileColumns), COALESCE(s.times, 0) AS times, \(score(needs)) AS score
+            FROM (SELECT user_id, COUNT(*) AS matched FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))) GROUP BY user_id) r
+            JOIN profiles p ON p.user_id = r.user_id JOIN users u ON u.id = p.user_id
+            LEFT JOIN (\(recentSQL) GROUP BY user_id) s ON s.user_id = p.user_id
+            WHERE \(filters(needs))
+            """
+        if let only { sql = "\(sql) AND p.user_id IN (\(binds: only))" }
+        sql = "\(sql) ORDER BY score DESC, p.user_id"
+        if let limit { sql = "\(sql) LIMIT \(bind: limit)" }
+        return try await sqlDatabase.raw(sql).all().map { (try Matcher.Candidate(profileRow: $0), try $0.decode(column: "times", as: Int.self)) }
+    }
+
+    /// The candidates' skills among the mission's, and their causes among its causes.
+    private func addSkillsAndCauses(to candidates: inout [UUID: Matcher.Candidate], needs: Matcher.MissionNeeds) async throws {
+        let ids = Array(candidates.keys)
+        guard !ids.isEmpty else { return }
+        let slugs = (needs.required + needs.niceToHave).map(\.slug)
+        for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min(ids.count, $0 + 5000)]) }) {
+            for row in try await sqlDatabase.select().column("user_id").column("slug").from(ProfileSkill.schema)
+                .where("user_id", .in, chunk).where("slug", .in, slugs).all() {
+                candidates[try row.decode(column: "user_id", as: UUID.self)]?.skills.insert(try row.decode(column: "slug", as: String.self))
+            }
+            if !needs.causes.isEmpty {
+                for row in try await sqlDatabase.select().column("user_id").column("cause").from(ProfileCause.schema)
+                    .where("user_id", .in, chunk).where("cause", .in, Array(needs.causes)).all() {
+                    candidates[try row.decode(column: "user_id", as: UUID.self)]?.causes.insert(try row.decode(column: "cause", as: String.self))
+                }
+            }
+        }
     }
 }

@@ -427,9 +427,9 @@ struct MissionsController: RouteCollection {
         var excluded: [ShowPage.Excluded] = []
         var teams: [ShowPage.TeamRow] = []
         if showsSuggestions {
-            let ranked = try await Suggestions(application: req.application, database: req.db, now: req.now).rank(mission)
-            let top = Array(ranked.matches.prefix(10))
-            let shownExcluded = reviews ? Array(ranked.excluded.prefix(30)) : []
+            let ranked = try await Suggestions(application: req.application, database: req.db, now: req.now).rank(mission, excludedUpTo: reviews ? 30 : 0)
+            let top = ranked.matches
+            let shownExcluded = ranked.excluded
             let names = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ (top.map(\.userID) + shownExcluded.map(\.0))).all()
                 .map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
             suggestions = top.map { match in

@@ -103,7 +103,8 @@ struct ProposalsController: RouteCollection {
         let query = MatchingQuery(database: req.db)
         let skills = try await MissionSkill.query(on: req.db).filter(\.$mission.$id == mission.requireID()).all()
         let needs = query.needs(mission, skills: skills)
-        let fitting = Matcher.rank(try await query.candidates(for: needs), for: needs).matches.map(\.userID).filter { $0 != me }.prefix(40)
+        let recent = MatchingQuery.Recent(since: req.now.addingTimeInterval(-Suggestions.memory), excluding: mission.id)
+        let fitting = try await query.best(needs, top: 41, recent: recent).map(\.userID).filter { $0 != me }.prefix(40)
         var people = try await User.query(on: req.db).filter(\.$id ~~ Array(fitting)).all().sorted { $0.name < $1.name }
         // Someone already chosen stays choosable even if no longer among those who fit.
         let chosenIDs = (1...Self.teammateSlots).compactMap { values["member\($0)"].flatMap(UUID.init(uuidString:)) }.filter { id in !people.contains { $0.id == id } }

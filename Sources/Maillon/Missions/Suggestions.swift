@@ -28,22 +28,15 @@ struct Suggestions {
     static let told = 10
     static let memory: TimeInterval = 90 * 86400
 
-    /// How often each member was suggested lately, other missions than `excluding`.
-    func recentCounts(excluding mission: UUID?) async throws -> [UUID: Int] {
-        var query = (database as! any SQLDatabase).select().column("user_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from(MissionSuggestion.schema).where("created_at", .greaterThanOrEqual, now.addingTimeInterval(-Self.memory))
-        if let mission { query = query.where("mission_id", .notEqual, mission) }
-        var counts: [UUID: Int] = [:]
-        for row in try await query.groupBy("user_id").all() { counts[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
-        return counts
-    }
-
-    /// The mission's ranking as its page shows it.
-    func rank(_ mission: Mission) async throws -> (needs: Matcher.MissionNeeds, matches: [Matcher.Match], excluded: [(UUID, Matcher.Exclusion)]) {
+    /// The mission's best `top` members (with the sharing nudge) and, when asked, some of those the
+    /// filters left out, with why.
+    func rank(_ mission: Mission, top: Int = told, excludedUpTo: Int = 0) async throws
+        -> (needs: Matcher.MissionNeeds, matches: [Matcher.Match], excluded: [(UUID, Matcher.Exclusion)]) {
         let needs = try await needs(of: mission)
-        let candidates = try await MatchingQuery(database: database).candidates(for: needs)
-        let ranked = Matcher.rank(candidates, for: needs, recent: try await recentCounts(excluding: mission.requireID()))
-        return (needs, ranked.matches, ranked.excluded)
+        let query = MatchingQuery(database: database)
+        let matches = try await query.best(needs, top: top, recent: .init(since: now.addingTimeInterval(-Self.memory), excluding: mission.requireID()))
+        let excluded = excludedUpTo > 0 ? try await query.excluded(for: needs, limit: excludedUpTo) : []
+        return (needs, matches, excluded)
     }
 
     private func needs(of mission: Mission) async throws -> Matcher.MissionNeeds {

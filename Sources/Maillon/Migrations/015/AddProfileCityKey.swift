@@ -1,0 +1,28 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Shipped: never edit. Add a new numbered folder instead.
+enum Migrations015 {
+    /// A profile's city folded (case, accents) as the matching compares it, so the database can filter
+    /// and score places itself (see `MatchingQuery.best`). Kept by `Profile.CityKey` on every save.
+    struct AddProfileCityKey: AsyncMigration {
+        var name: String { "015_AddProfileCityKey" }
+
+        func prepare(on database: any Database) async throws {
+            try await database.schema(Profile.schema).field("city_key", .string, .required, .sql(.default(""))).update()
+            let sql = database as! any SQLDatabase
+            // One update per spelling, not per profile.
+            for row in try await sql.select().distinct().column("city").from(Profile.schema).all() {
+                let city = try row.decode(column: "city", as: String.self)
+                try await sql.update(Profile.schema).set("city_key", to: Taxonomy.fold(city)).where("city", .equal, city).run()
+            }
+            try await sql.create(index: "profiles_city_key_idx").on(Profile.schema).column("city_key").run()
+        }
+
+        func revert(on database: any Database) async throws {
+            try await (database as! any SQLDatabase).drop(index: "profiles_city_key_idx").run()
+            try await database.schema(Profile.schema).deleteField("city_key").update()
+        }
+    }
+}
