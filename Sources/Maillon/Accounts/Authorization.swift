@@ -46,6 +46,8 @@ public enum Permission: Sendable, Equatable {
     case reviewMission(chapter: UUID?)
     /// See the missions waiting for review at all (admins, and ambassadors of at least one chapter).
     case reviewMissions
+    /// Write, publish and withdraw trainings in the catalogue; read their past versions.
+    case manageTrainings
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -55,7 +57,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings:
             return principal.role == .admin
         case .reviewApplications, .createEvents:
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)

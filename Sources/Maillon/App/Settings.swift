@@ -37,6 +37,10 @@ public struct Settings: Sendable {
     public var contributionPercent: Int = 5
     /// Where contributions are sent (IBAN, BIC, holder), shown to organisations; lines separated by `\n`.
     public var contributionBankDetails: String? = nil
+    /// The disability referent (référent handicap) of the training organisation, shown on every programme and convocation.
+    public var disabilityReferentName: String? = nil
+    /// How to reach the disability referent (an address, a phone number).
+    public var disabilityReferentContact: String? = nil
 
     public struct SMTPSettings: Sendable, Equatable {
         public enum Security: String, Sendable { case starttls, tls, none }
@@ -164,6 +168,8 @@ public struct Settings: Sendable {
         )
         settings.contributionPercent = contributionPercent
         settings.contributionBankDetails = value("CONTRIBUTION_BANK_DETAILS")
+        settings.disabilityReferentName = value("DISABILITY_REFERENT_NAME")
+        settings.disabilityReferentContact = value("DISABILITY_REFERENT_CONTACT")
         return settings
     }
 

@@ -107,4 +107,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ProposalsController())
     try app.register(collection: ReviewsController())
     try app.register(collection: ContributionsController())
+    try app.register(collection: TrainingsController())
 }

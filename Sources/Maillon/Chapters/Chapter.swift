@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 
 /// A local group (antenne): a city or a region, run by its ambassadors.
 public final class Chapter: Model, @unchecked Sendable {
@@ -66,5 +67,20 @@ public enum Slug {
             if CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII { slug.unicodeScalars.append(scalar) } else if !slug.hasSuffix("-") { slug.append("-") }
         }
         return String(slug.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(60))
+    }
+
+    /// Whether a path's `:slug` could be one (ASCII letters, digits, dashes): anything else is a 404
+    /// before any query (PostgreSQL refuses a NUL byte in text, for one).
+    public static func isWellFormed(_ candidate: String) -> Bool {
+        !candidate.isEmpty && candidate.utf8.count <= 80
+            && candidate.unicodeScalars.allSatisfy { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || $0 == "-" }
+    }
+}
+
+extension Request {
+    /// The `:slug` of the path, well formed, or a 404.
+    func slugParameter() throws -> String {
+        guard let slug = parameters.get("slug"), Slug.isWellFormed(slug) else { throw PageError.notFound }
+        return slug
     }
 }

@@ -67,8 +67,8 @@ struct ChaptersController: RouteCollection {
     }
 
     static func find(_ req: Request) async throws -> Chapter {
-        guard let slug = req.parameters.get("slug"), slug.count <= 80,
-              let chapter = try await Chapter.query(on: req.db).filter(\.$slug == slug).first()
+        let slug = try req.slugParameter()
+        guard let chapter = try await Chapter.query(on: req.db).filter(\.$slug == slug).first()
         else { throw PageError.notFound }
         return chapter
     }

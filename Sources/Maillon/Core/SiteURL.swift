@@ -86,6 +86,12 @@ public enum SiteURL {
     public static let newOrganisation = "/organisations/new"
     public static func organisation(_ slug: String) -> String { "\(organisations)/\(slug)" }
     public static func organisationContacts(_ slug: String) -> String { "\(organisation(slug))/contacts" }
+    public static let trainings = "/trainings"
+    public static func training(_ slug: String) -> String { "\(trainings)/\(slug)" }
+    public static let adminTrainings = "/admin/trainings"
+    public static let newTraining = "/admin/trainings/new"
+    public static func trainingEdit(_ id: UUID) -> String { "\(adminTrainings)/\(id.uuidString)/edit" }
+    public static func trainingVersion(_ id: UUID, _ number: Int) -> String { "\(adminTrainings)/\(id.uuidString)/versions/\(number)" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

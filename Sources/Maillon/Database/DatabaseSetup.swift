@@ -50,5 +50,6 @@ enum DatabaseSetup {
         migrations.add(Migrations013.CreateMissionReviews())
         migrations.add(Migrations014.CreateContributions())
         migrations.add(Migrations015.AddProfileCityKey())
+        migrations.add(Migrations016.CreateTrainings())
     }
 }

@@ -17,6 +17,7 @@ struct DemoCommunity {
         var applications = 0
         var events = 0
         var missions = 0
+        var trainings = 0
     }
 
     static let chapters: [(name: String, region: String, cities: [String])] = [
@@ -151,6 +152,7 @@ struct DemoCommunity {
 
         report.events = try await seedEvents(chapters: chapterIDs.map(\.0), attendees: attendees)
         report.missions = try await seedMissions(chapters: chapterIDs.map(\.0))
+        report.trainings = try await seedTrainings(author: admin)
 
         for number in 0..<applications {
             let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
@@ -460,7 +462,7 @@ struct SeedCommand: AsyncCommand {
             try await sql.raw("ANALYZE \(ident: table)").run()
         }
         context.console.print("""
-        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions.
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions, \(report.trainings) trainings.
         Every demo account's password: \(password)
           admin:       admin@maillon.example
           ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…

@@ -60,7 +60,8 @@ struct CalendarController: RouteCollection {
     }
 
     @Sendable func chapter(req: Request) async throws -> Response {
-        guard let slug = req.parameters.get("slug"), let chapter = try await Chapter.query(on: req.db).filter(\.$slug == slug).first() else { throw PageError.notFound }
+        let slug = try req.slugParameter()
+        guard let chapter = try await Chapter.query(on: req.db).filter(\.$slug == slug).first() else { throw PageError.notFound }
         let events = try await Event.query(on: req.db).filter(\.$chapter.$id == chapter.requireID()).filter(\.$visibility == .public)
             .filter(\.$startsAt >= req.now.addingTimeInterval(-30 * 86400)).sort(\.$startsAt).limit(500).all()
         let news = EventNews(application: req.application, database: req.db, now: req.now)

@@ -163,11 +163,11 @@ enum Matcher {
 }
 
 extension Matcher.Candidate {
-    /// A member as a profiles-join-users row gives them (user_id, availability, available_from,
-    /// home_chapter_id, city, work_mode, profession, visibility, day_rate_min, role); skills, causes
-    /// and reviews are added by the caller.
+    /// A member as a profiles(-join-users) row gives them (user_id, availability, available_from,
+    /// home_chapter_id, city, work_mode, profession, visibility, day_rate_min, and role if joined —
+    /// without it, not a member until the caller says so); skills, causes and reviews are added by the caller.
     init(profileRow row: any SQLRow) throws {
-        let role = Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .applicant
+        let role = row.contains(column: "role") ? Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .applicant : .applicant
         self.init(userID: try row.decode(column: "user_id", as: UUID.self), isMember: role == .member || role == .admin,
                   hidden: try row.decode(column: "visibility", as: String.self) == Profile.Visibility.hidden.rawValue,
                   availability: try row.decode(column: "availability", as: String.self),
@@ -205,28 +205,43 @@ struct MatchingQuery {
 
     /// The `top` best members, exactly as `Matcher.rank` over every candidate orders them (a test checks it).
     /// The database filters and scores as `Matcher` does, less the reviews' bonus — reviewed members are
-    /// all read besides — and reads `batch` members, then four times more, until the `top`-th is surely
-    /// ahead of everyone left unread. `Matcher` then scores and explains those read.
+    /// all read besides — and returns the best `batch` first. Those holding every required skill are
+    /// read first (a join, cheap); usually the `top`-th of them is already ahead of the best anyone
+    /// holding fewer could score. Otherwise everyone holding a required skill is ordered, and four times
+    /// more are read each round until the `top`-th is surely ahead of everyone left unread.
     func best(_ needs: Matcher.MissionNeeds, top: Int, recent: Recent, batch: Int = 200) async throws -> [Matcher.Match] {
         guard !needs.required.isEmpty, top > 0 else { return [] }
         let ratings = try await Reviewing(database: database, now: Date()).averages().filter { ReviewRules.matchingBonus(average: $0.value) > 0 }
-        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), limit: nil)
+        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), everyRequired: false, limit: nil)
+        // The most anyone missing a required skill could score (no reviews: those are all read, no nudge).
+        var ideal = Matcher.Candidate(userID: UUID(), chapter: needs.restrictedTo ?? needs.chapter, city: needs.city,
+                                      skills: Set(needs.required.dropFirst().map(\.slug) + needs.niceToHave.map(\.slug)),
+                                      profession: needs.profession ?? "", causes: needs.causes, rateMin: 0)
+        ideal.rating = nil
+        let missingOne = needs.required.count > 1 ? Matcher.score(ideal, for: needs).score : -Double.infinity
+
+        var everyRequired = true
         var limit = batch
         while true {
-            let read = try await scored(needs, recent: recent, only: nil, limit: limit)
+            let read = try await scored(needs, recent: recent, only: nil, everyRequired: everyRequired, limit: limit)
             var candidates = Dictionary(read.map { ($0.candidate.userID, $0.candidate) }, uniquingKeysWith: { a, _ in a })
             var times = Dictionary(read.map { ($0.candidate.userID, $0.times) }, uniquingKeysWith: { a, _ in a })
             for row in rated { candidates[row.candidate.userID] = row.candidate; times[row.candidate.userID] = row.times }
-            try await addSkillsAndCauses(to: &candidates, needs: needs)
+            try await complete(&candidates, needs: needs)
             for (userID, rating) in ratings { candidates[userID]?.rating = rating }
             let matches = Matcher.rank(Array(candidates.values), for: needs, recent: times).matches
-            guard read.count == limit, let last = read.last.flatMap({ candidates[$0.candidate.userID] }) else { return Array(matches.prefix(top)) }
-            // Everyone unread scores at most what the last one read scores without reviews (they have none).
-            var unrated = last
-            unrated.rating = nil
-            let bound = Matcher.rank([unrated], for: needs, recent: times).matches.first?.score ?? Matcher.score(unrated, for: needs).score
-            if matches.count >= top, matches[top - 1].score > bound + 1e-6 { return Array(matches.prefix(top)) }
-            limit *= 4
+            // Everyone unread scores at most the last one read (without reviews: the unread have none)…
+            var bound = -Double.infinity
+            if read.count == limit, let last = read.last.flatMap({ candidates[$0.candidate.userID] }) {
+                var unrated = last
+                unrated.rating = nil
+                unrated.isMember = true
+                bound = Matcher.rank([unrated], for: needs, recent: times).matches.first?.score ?? Matcher.score(unrated, for: needs).score
+            }
+            // … and, while only those with every required skill were read, what anyone missing one could score.
+            if everyRequired { bound = max(bound, missingOne) }
+            if bound == -.infinity || (matches.count >= top && matches[top - 1].score > bound + 1e-6) { return Array(matches.prefix(top)) }
+            if everyRequired { everyRequired = false } else { limit *= 4 }
         }
     }
 
@@ -234,12 +249,12 @@ struct MatchingQuery {
     func excluded(for needs: Matcher.MissionNeeds, limit: Int) async throws -> [(UUID, Matcher.Exclusion)] {
         guard !needs.required.isEmpty else { return [] }
         let rows = try await sqlDatabase.raw("""
-            SELECT \(profileColumns) FROM profiles p JOIN users u ON u.id = p.user_id
+            SELECT \(profileColumns()) FROM profiles p JOIN users u ON u.id = p.user_id
             WHERE p.user_id IN (SELECT user_id FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))))
             AND NOT (\(filters(needs))) ORDER BY p.user_id LIMIT \(bind: limit)
             """).all()
         var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
-        try await addSkillsAndCauses(to: &candidates, needs: needs)
+        try await complete(&candidates, needs: needs, roles: false)
         return candidates.values.compactMap { c in Matcher.exclusion(c, for: needs).map { (c.userID, $0) } }.sorted { $0.0.uuidString < $1.0.uuidString }
     }
 
@@ -247,11 +262,11 @@ struct MatchingQuery {
     func candidates(for needs: Matcher.MissionNeeds) async throws -> [Matcher.Candidate] {
         guard !needs.required.isEmpty else { return [] }
         let rows = try await sqlDatabase.raw("""
-            SELECT \(profileColumns) FROM profiles p JOIN users u ON u.id = p.user_id
+            SELECT \(profileColumns()) FROM profiles p JOIN users u ON u.id = p.user_id
             WHERE p.user_id IN (SELECT user_id FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))))
             """).all()
         var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
-        try await addSkillsAndCauses(to: &candidates, needs: needs)
+        try await complete(&candidates, needs: needs, roles: false)
         for (userID, rating) in try await Reviewing(database: database, now: Date()).averages() { candidates[userID]?.rating = rating }
         return Array(candidates.values)
     }
@@ -268,16 +283,17 @@ struct MatchingQuery {
 
     private var sqlDatabase: any SQLDatabase { database as! any SQLDatabase }
 
-    private var profileColumns: SQLQueryString {
-        "p.user_id, p.availability, p.available_from, p.home_chapter_id, p.city, p.work_mode, p.profession, p.visibility, p.day_rate_min, u.role"
+    private func profileColumns(withRole: Bool = true) -> SQLQueryString {
+        let columns: SQLQueryString = "p.user_id, p.availability, p.available_from, p.home_chapter_id, p.city, p.work_mode, p.profession, p.visibility, p.day_rate_min"
+        return withRole ? "\(columns), u.role" : columns
     }
 
-    /// `Matcher.exclusion` in SQL (the required skill aside: the queries start from its holders).
-    private func filters(_ needs: Matcher.MissionNeeds) -> SQLQueryString {
-        var sql: SQLQueryString = """
-            u.role IN (\(binds: [Role.member.rawValue, Role.admin.rawValue])) AND p.visibility <> \(bind: Profile.Visibility.hidden.rawValue) \
-            AND p.availability <> 'not'
-            """
+    /// `Matcher.exclusion` in SQL (the required skill aside: the queries start from its holders). The
+    /// role needs the users table; `best` leaves it to `complete` (only members have profiles, and
+    /// reading 10,000 users rows to learn it would cost more than the rest).
+    private func filters(_ needs: Matcher.MissionNeeds, withRole: Bool = true) -> SQLQueryString {
+        var sql: SQLQueryString = "p.visibility <> \(bind: Profile.Visibility.hidden.rawValue) AND p.availability <> 'not'"
+        if withRole { sql = "u.role IN (\(binds: [Role.member.rawValue, Role.admin.rawValue])) AND \(sql)" }
         if let chapter = needs.restrictedTo { sql = "\(sql) AND p.home_chapter_id IS NOT NULL AND p.home_chapter_id = \(bind: chapter)" }
         if needs.workMode != .remote {
             if needs.workMode == .onsite { sql = "\(sql) AND p.work_mode <> 'remote'" }
@@ -332,16 +348,29 @@ struct MatchingQuery {
     /// SQLite's two-argument `MIN` is PostgreSQL's `LEAST`.
     private var least: String { sqlDatabase.dialect.name == "sqlite" ? "MIN" : "LEAST" }
 
-    /// Members who pass the filters with their score, best first: `limit` of them, or all of `only`.
-    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
+    /// Members who pass the filters (the role aside: `complete` reads it) with their score, best first:
+    /// `limit` of them, or all of `only`; those holding every required skill, or any.
+    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, everyRequired: Bool,
+                        limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
         var recentSQL: SQLQueryString = "SELECT user_id, COUNT(*) AS times FROM mission_suggestions WHERE created_at >= \(bind: recent.since)"
         if let mission = recent.excluding { recentSQL = "\(recentSQL) AND mission_id <> \(bind: mission)" }
+        let slugs = needs.required.map(\.slug)
+        var holders: SQLQueryString
+        if everyRequired {
+            // Holders of the first skill who hold each other one: an index lookup each, no grouping.
+            holders = "SELECT s0.user_id AS user_id, \(literal: slugs.count) AS matched FROM profile_skills s0"
+            for (index, slug) in slugs.enumerated().dropFirst() {
+                holders = "\(holders) JOIN profile_skills s\(unsafeRaw: String(index)) ON s\(unsafeRaw: String(index)).user_id = s0.user_id AND s\(unsafeRaw: String(index)).slug = \(bind: slug)"
+            }
+            holders = "\(holders) WHERE s0.slug = \(bind: slugs[0])"
+        } else {
+            holders = "SELECT user_id, COUNT(*) AS matched FROM profile_skills WHERE slug IN (\(binds: slugs)) GROUP BY user_id"
+        }
         var sql: SQLQueryString = """
-            SELECT \(profileColumns), COALESCE(s.times, 0) AS times, \(score(needs)) AS score
-            FROM (SELECT user_id, COUNT(*) AS matched FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))) GROUP BY user_id) r
-            JOIN profiles p ON p.user_id = r.user_id JOIN users u ON u.id = p.user_id
+            SELECT \(profileColumns(withRole: false)), COALESCE(s.times, 0) AS times, \(score(needs)) AS score
+            FROM (\(holders)) r JOIN profiles p ON p.user_id = r.user_id
             LEFT JOIN (\(recentSQL) GROUP BY user_id) s ON s.user_id = p.user_id
-            WHERE \(filters(needs))
+            WHERE \(filters(needs, withRole: false))
             """
         if let only { sql = "\(sql) AND p.user_id IN (\(binds: only))" }
         sql = "\(sql) ORDER BY score DESC, p.user_id"
@@ -349,8 +378,9 @@ struct MatchingQuery {
         return try await sqlDatabase.raw(sql).all().map { (try Matcher.Candidate(profileRow: $0), try $0.decode(column: "times", as: Int.self)) }
     }
 
-    /// The candidates' skills among the mission's, and their causes among its causes.
-    private func addSkillsAndCauses(to candidates: inout [UUID: Matcher.Candidate], needs: Matcher.MissionNeeds) async throws {
+    /// The candidates' skills among the mission's, their causes among its causes, and (when the rows
+    /// did not carry it) whether they are members.
+    private func complete(_ candidates: inout [UUID: Matcher.Candidate], needs: Matcher.MissionNeeds, roles: Bool = true) async throws {
         let ids = Array(candidates.keys)
         guard !ids.isEmpty else { return }
         let slugs = (needs.required + needs.niceToHave).map(\.slug)
@@ -363,6 +393,12 @@ struct MatchingQuery {
                 for row in try await sqlDatabase.select().column("user_id").column("cause").from(ProfileCause.schema)
                     .where("user_id", .in, chunk).where("cause", .in, Array(needs.causes)).all() {
                     candidates[try row.decode(column: "user_id", as: UUID.self)]?.causes.insert(try row.decode(column: "cause", as: String.self))
+                }
+            }
+            if roles {
+                for row in try await sqlDatabase.select().column("id").column("role").from(User.schema).where("id", .in, chunk).all() {
+                    let role = Role(rawValue: try row.decode(column: "role", as: String.self))
+                    candidates[try row.decode(column: "id", as: UUID.self)]?.isMember = role == .member || role == .admin
                 }
             }
         }

@@ -159,8 +159,8 @@ struct OrganisationsController: RouteCollection {
     }
 
     private func find(_ req: Request) async throws -> Organisation {
-        guard let slug = req.parameters.get("slug"), slug.utf8.count <= 120,
-              let organisation = try await Organisation.query(on: req.db).filter(\.$slug == slug).first() else { throw PageError.notFound }
+        let slug = try req.slugParameter()
+        guard let organisation = try await Organisation.query(on: req.db).filter(\.$slug == slug).first() else { throw PageError.notFound }
         return organisation
     }
 

@@ -35,6 +35,8 @@ struct TestOptions: Sendable {
     /// Off in tests, so counts follow each change at once; the cache has its own test.
     var directoryCacheSeconds = 0
     /// Where the `file` transport would write (the tests record mail; erasure looks here).
+    /// The training organisation's disability referent (name, contact), unset by default.
+    var disabilityReferent: (name: String, contact: String)? = nil
     var mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-test-mail-\(UUID().uuidString.prefix(8))").path
 }
 
@@ -64,6 +66,8 @@ func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) thr
     settings.maxBodySize = ByteCount(stringLiteral: options.maxBodySize)
     settings.directoryCacheSeconds = options.directoryCacheSeconds
     settings.mailDirectory = options.mailDirectory
+    settings.disabilityReferentName = options.disabilityReferent?.name
+    settings.disabilityReferentContact = options.disabilityReferent?.contact
     return settings
 }
 
