@@ -122,6 +122,8 @@ struct BenchMatchingCommand: AsyncCommand {
         var missions: Int?
         @Flag(name: "check", help: "Also rank every candidate in Swift and say whether the two agree (slow)")
         var check: Bool
+        @Flag(name: "slowest", help: "Also list the five slowest missions with what they ask")
+        var slowest: Bool
     }
 
     var help: String { "Time the ranking of generated missions against the stored members (p50, p99)" }
@@ -143,6 +145,12 @@ struct BenchMatchingCommand: AsyncCommand {
         for needs in missions {
             let took = try await clock.measure { _ = try await query.best(needs, top: Suggestions.told, recent: recent) }
             timings.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
+        }
+        if signature.slowest {
+            for (needs, took) in zip(missions, timings).sorted(by: { $0.1 > $1.1 }).prefix(5) {
+                let holders = try await ProfileSkill.query(on: app.db).filter(\.$slug ~~ needs.required.map(\.slug)).count()
+                context.console.print(String(format: "%.1f ms", took) + " · \(needs.required.map(\.slug)) nice \(needs.niceToHave.map(\.slug)) · \(needs.workMode.rawValue) · profession \(needs.profession ?? "-") · \(holders) skill rows")
+            }
         }
         if signature.check {
             var differing = 0

@@ -205,44 +205,48 @@ struct MatchingQuery {
 
     /// The `top` best members, exactly as `Matcher.rank` over every candidate orders them (a test checks it).
     /// The database filters and scores as `Matcher` does, less the reviews' bonus — reviewed members are
-    /// all read besides — and returns the best `batch` first. Those holding every required skill are
-    /// read first (a join, cheap); usually the `top`-th of them is already ahead of the best anyone
-    /// holding fewer could score. Otherwise everyone holding a required skill is ordered, and four times
-    /// more are read each round until the `top`-th is surely ahead of everyone left unread.
+    /// all read besides — and returns the best `batch`, reading by tiers of required-skill coverage:
+    /// those holding every required skill first (a join, cheap), then those missing one, and so on.
+    /// It stops as soon as the `top`-th read is surely ahead of everyone unread: of the best anyone in
+    /// the next tier could score, and of the last one read when the batch was full (else four times more).
     func best(_ needs: Matcher.MissionNeeds, top: Int, recent: Recent, batch: Int = 200) async throws -> [Matcher.Match] {
         guard !needs.required.isEmpty, top > 0 else { return [] }
         let ratings = try await Reviewing(database: database, now: Date()).averages().filter { ReviewRules.matchingBonus(average: $0.value) > 0 }
-        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), everyRequired: false, limit: nil)
-        // The most anyone missing a required skill could score (no reviews: those are all read, no nudge).
-        var ideal = Matcher.Candidate(userID: UUID(), chapter: needs.restrictedTo ?? needs.chapter, city: needs.city,
-                                      skills: Set(needs.required.dropFirst().map(\.slug) + needs.niceToHave.map(\.slug)),
-                                      profession: needs.profession ?? "", causes: needs.causes, rateMin: 0)
-        ideal.rating = nil
-        let missingOne = needs.required.count > 1 ? Matcher.score(ideal, for: needs).score : -Double.infinity
-
-        var everyRequired = true
+        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), atLeast: 1, limit: nil)
+        var atLeast = needs.required.count
         var limit = batch
         while true {
-            let read = try await scored(needs, recent: recent, only: nil, everyRequired: everyRequired, limit: limit)
+            let read = try await scored(needs, recent: recent, only: nil, atLeast: atLeast, limit: limit)
             var candidates = Dictionary(read.map { ($0.candidate.userID, $0.candidate) }, uniquingKeysWith: { a, _ in a })
             var times = Dictionary(read.map { ($0.candidate.userID, $0.times) }, uniquingKeysWith: { a, _ in a })
             for row in rated { candidates[row.candidate.userID] = row.candidate; times[row.candidate.userID] = row.times }
             try await complete(&candidates, needs: needs)
             for (userID, rating) in ratings { candidates[userID]?.rating = rating }
             let matches = Matcher.rank(Array(candidates.values), for: needs, recent: times).matches
-            // Everyone unread scores at most the last one read (without reviews: the unread have none)…
-            var bound = -Double.infinity
+            let kth = matches.count >= top ? matches[top - 1].score : -Double.infinity
+            // Unread in this tier: at most the last one read (without reviews: the unread have none).
+            var aheadOfTier = true
             if read.count == limit, let last = read.last.flatMap({ candidates[$0.candidate.userID] }) {
                 var unrated = last
                 unrated.rating = nil
                 unrated.isMember = true
-                bound = Matcher.rank([unrated], for: needs, recent: times).matches.first?.score ?? Matcher.score(unrated, for: needs).score
+                let bound = Matcher.rank([unrated], for: needs, recent: times).matches.first?.score ?? Matcher.score(unrated, for: needs).score
+                aheadOfTier = kth > bound + 1e-6
             }
-            // … and, while only those with every required skill were read, what anyone missing one could score.
-            if everyRequired { bound = max(bound, missingOne) }
-            if bound == -.infinity || (matches.count >= top && matches[top - 1].score > bound + 1e-6) { return Array(matches.prefix(top)) }
-            if everyRequired { everyRequired = false } else { limit *= 4 }
+            // Unread in the next tiers: at most the best score with one required skill fewer.
+            let aheadOfNext = atLeast == 1 || kth > Self.bestScore(needs, holding: atLeast - 1) + 1e-6
+            if aheadOfTier && aheadOfNext { return Array(matches.prefix(top)) }
+            if !aheadOfTier { limit *= 4 }
+            if !aheadOfNext { atLeast -= 1 }
         }
+    }
+
+    /// The best score anyone holding `held` of the required skills could have, without reviews or nudge.
+    static func bestScore(_ needs: Matcher.MissionNeeds, holding held: Int) -> Double {
+        let ideal = Matcher.Candidate(userID: UUID(), chapter: needs.restrictedTo ?? needs.chapter, city: needs.city,
+                                      skills: Set(needs.required.prefix(held).map(\.slug) + needs.niceToHave.map(\.slug)),
+                                      profession: needs.profession ?? "", causes: needs.causes, rateMin: 0)
+        return Matcher.score(ideal, for: needs).score
     }
 
     /// Members holding a required skill whom the hard filters leave out, with why (for staff), by id.
@@ -349,14 +353,14 @@ struct MatchingQuery {
     private var least: String { sqlDatabase.dialect.name == "sqlite" ? "MIN" : "LEAST" }
 
     /// Members who pass the filters (the role aside: `complete` reads it) with their score, best first:
-    /// `limit` of them, or all of `only`; those holding every required skill, or any.
-    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, everyRequired: Bool,
+    /// `limit` of them, or all of `only`; among those holding at least `atLeast` required skills.
+    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, atLeast: Int,
                         limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
         var recentSQL: SQLQueryString = "SELECT user_id, COUNT(*) AS times FROM mission_suggestions WHERE created_at >= \(bind: recent.since)"
         if let mission = recent.excluding { recentSQL = "\(recentSQL) AND mission_id <> \(bind: mission)" }
         let slugs = needs.required.map(\.slug)
         var holders: SQLQueryString
-        if everyRequired {
+        if atLeast >= slugs.count {
             // Holders of the first skill who hold each other one: an index lookup each, no grouping.
             holders = "SELECT s0.user_id AS user_id, \(literal: slugs.count) AS matched FROM profile_skills s0"
             for (index, slug) in slugs.enumerated().dropFirst() {
@@ -365,6 +369,7 @@ struct MatchingQuery {
             holders = "\(holders) WHERE s0.slug = \(bind: slugs[0])"
         } else {
             holders = "SELECT user_id, COUNT(*) AS matched FROM profile_skills WHERE slug IN (\(binds: slugs)) GROUP BY user_id"
+            if atLeast > 1 { holders = "\(holders) HAVING COUNT(*) >= \(literal: atLeast)" }
         }
         var sql: SQLQueryString = """
             SELECT \(profileColumns(withRole: false)), COALESCE(s.times, 0) AS times, \(score(needs)) AS score

@@ -18,10 +18,16 @@ enum Migrations015 {
                 try await sql.update(Profile.schema).set("city_key", to: Taxonomy.fold(city)).where("city", .equal, city).run()
             }
             try await sql.create(index: "profiles_city_key_idx").on(Profile.schema).column("city_key").run()
+            // Who holds a skill, read from the index alone (the slug-only index it replaces had to visit each row).
+            try await sql.create(index: "profile_skills_slug_user_idx").on(ProfileSkill.schema).column("slug").column("user_id").run()
+            try await sql.drop(index: "profile_skills_slug_idx").run()
         }
 
         func revert(on database: any Database) async throws {
-            try await (database as! any SQLDatabase).drop(index: "profiles_city_key_idx").run()
+            let sql = database as! any SQLDatabase
+            try await sql.create(index: "profile_skills_slug_idx").on(ProfileSkill.schema).column("slug").run()
+            try await sql.drop(index: "profile_skills_slug_user_idx").run()
+            try await sql.drop(index: "profiles_city_key_idx").run()
             try await database.schema(Profile.schema).deleteField("city_key").update()
         }
     }
