@@ -57,6 +57,14 @@ struct UnitTests {
         for role in Role.allCases { #expect(keys.contains("role.\(role.rawValue)")) }
         for locale in AppLocale.allCases { #expect(keys.contains("language.\(locale.rawValue)")) }
         for code in ErrorPages.explained { #expect(keys.contains("error.\(code).title") && keys.contains("error.\(code).message")) }
+        for level in Enrolment.Level.allCases { #expect(keys.contains("enrolment.level.\(level.rawValue)")) }
+        for status in Enrolment.TraineeStatus.allCases { #expect(keys.contains("enrolment.trainee_status.\(status.rawValue)")) }
+        for funding in Enrolment.Funding.allCases { #expect(keys.contains("enrolment.funding.\(funding.rawValue)")) }
+        for state in Registration.Status.allCases { #expect(keys.contains("enrolment.state.\(state.rawValue)")) }
+        for modality in TrainingContent.Modality.allCases { #expect(keys.contains("training.modality.\(modality.rawValue)")) }
+        for status in Training.Status.allCases { #expect(keys.contains("training.status.\(status.rawValue)")) }
+        for part in SessionInput.Part.allCases { #expect(keys.contains("session.part.\(part.rawValue)")) }
+        for kind in NotificationKind.all { #expect(keys.contains("notification_kind.\(kind.id)")) }
     }
 
     @Test("Placeholders are filled, and a missing key shows itself")

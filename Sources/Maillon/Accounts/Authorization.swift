@@ -46,8 +46,12 @@ public enum Permission: Sendable, Equatable {
     case reviewMission(chapter: UUID?)
     /// See the missions waiting for review at all (admins, and ambassadors of at least one chapter).
     case reviewMissions
-    /// Write, publish and withdraw trainings in the catalogue; read their past versions.
+    /// Write, publish and withdraw trainings in the catalogue; read their past versions; schedule sessions.
     case manageTrainings
+    /// Run one training session (its trainees, their attendance): its trainers and the admins.
+    case runTrainingSession(trainers: Set<UUID>)
+    /// Read the adaptations trainees asked for because of a disability: admins only.
+    case readAdaptations
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -57,7 +61,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .readAdaptations:
             return principal.role == .admin
         case .reviewApplications, .createEvents:
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)
@@ -70,6 +74,8 @@ public enum AccessPolicy {
             return allows(principal, .reviewApplications)
         case .postMissions:
             return principal.role == .organisationContact && !principal.contactOf.isEmpty
+        case let .runTrainingSession(trainers):
+            return principal.role == .admin || (principal.role == .member && trainers.contains(principal.userID))
         case let .manageOrganisation(organisation):
             return principal.role == .admin || (principal.role == .organisationContact && principal.contactOf.contains(organisation))
         }

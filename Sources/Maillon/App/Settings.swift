@@ -41,6 +41,8 @@ public struct Settings: Sendable {
     public var disabilityReferentName: String? = nil
     /// How to reach the disability referent (an address, a phone number).
     public var disabilityReferentContact: String? = nil
+    /// How many days before a training session its convocations are mailed.
+    public var convocationDays: Int = 7
 
     public struct SMTPSettings: Sendable, Equatable {
         public enum Security: String, Sendable { case starttls, tls, none }
@@ -170,6 +172,10 @@ public struct Settings: Sendable {
         settings.contributionBankDetails = value("CONTRIBUTION_BANK_DETAILS")
         settings.disabilityReferentName = value("DISABILITY_REFERENT_NAME")
         settings.disabilityReferentContact = value("DISABILITY_REFERENT_CONTACT")
+        settings.convocationDays = try value("CONVOCATION_DAYS").map {
+            guard let days = Int($0), (1...60).contains(days) else { throw SettingsError.invalid("CONVOCATION_DAYS", $0) }
+            return days
+        } ?? 7
         return settings
     }
 

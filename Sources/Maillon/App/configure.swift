@@ -68,6 +68,7 @@ func registerJobs(_ app: Application) throws {
     registry.register(PasswordResetRequestJob.self)
     registry.register(TellMissionSuggestionsJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
+    try registry.schedule(ConvocationsJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
@@ -108,4 +109,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ReviewsController())
     try app.register(collection: ContributionsController())
     try app.register(collection: TrainingsController())
+    try app.register(collection: SessionsController())
 }

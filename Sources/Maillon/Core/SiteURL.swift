@@ -92,6 +92,13 @@ public enum SiteURL {
     public static let newTraining = "/admin/trainings/new"
     public static func trainingEdit(_ id: UUID) -> String { "\(adminTrainings)/\(id.uuidString)/edit" }
     public static func trainingVersion(_ id: UUID, _ number: Int) -> String { "\(adminTrainings)/\(id.uuidString)/versions/\(number)" }
+    public static let trainingRules = "/trainings/rules"
+    public static let adminTrainingRules = "/admin/trainings/rules"
+    public static func trainingSession(_ id: UUID) -> String { "\(trainings)/sessions/\(id.uuidString)" }
+    public static func trainingSessionEnrol(_ id: UUID) -> String { "\(trainingSession(id))/enrol" }
+    public static func trainingSessionWithdraw(_ id: UUID) -> String { "\(trainingSession(id))/withdraw" }
+    public static func trainingSessionTrainees(_ id: UUID) -> String { "\(trainingSession(id))/trainees" }
+    public static func newTrainingSession(_ training: UUID) -> String { "\(adminTrainings)/\(training.uuidString)/sessions/new" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

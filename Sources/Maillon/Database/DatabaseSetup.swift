@@ -51,5 +51,6 @@ enum DatabaseSetup {
         migrations.add(Migrations014.CreateContributions())
         migrations.add(Migrations015.AddProfileCityKey())
         migrations.add(Migrations016.CreateTrainings())
+        migrations.add(Migrations017.CreateTrainingSessions())
     }
 }

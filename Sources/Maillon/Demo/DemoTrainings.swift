@@ -47,12 +47,43 @@ extension DemoCommunity {
                             programme: "Un thème par mois, présenté par un membre expert\nQuestions-réponses et partage d'outils",
                             accessibility: accessibility, contacts: contacts),
         ]
+        var trainings: [Training] = []
         for content in programmes {
             var input = TrainingInput(values: [:])
             input.content = content
             input.publish = true
-            _ = try await TrainingCatalogue(database: database, now: now).create(input, by: author)
+            trainings.append(try await TrainingCatalogue(database: database, now: now).create(input, by: author))
         }
+        try await TrainingRules.publishRules("""
+            Article 1 — Objet. Le présent règlement s'applique à toute personne inscrite à une formation de Maillon, pendant toute sa durée, en présentiel comme à distance.
+            Article 2 — Assiduité. Le stagiaire signe la feuille d'émargement à chaque demi-journée ; toute absence est signalée au plus tôt à l'équipe formation.
+            Article 3 — Comportement. Chacun respecte les autres participants, les formateurs et les lieux d'accueil ; les propos discriminatoires ne sont pas tolérés.
+            Article 4 — Sécurité. Les consignes de sécurité du lieu d'accueil s'appliquent ; en cas d'accident, prévenir immédiatement le formateur.
+            Article 5 — Sanctions. Un manquement peut conduire, après que le stagiaire a été entendu, à un avertissement ou à une exclusion.
+            Article 6 — Réclamations. Toute réclamation peut être adressée par le formulaire du site ou à formation@maillon.example ; elle reçoit une réponse écrite.
+            """, by: author, on: database, now: now)
+        try await seedSession(of: trainings[0], by: author)
         return programmes.count
+    }
+
+    /// A coming two-day session of the pricing training, with a trainer and a few trainees.
+    private func seedSession(of training: Training, by admin: User) async throws {
+        let start = Recurrence.calendar.startOfDay(for: now.addingTimeInterval(21 * 86400))
+        func day(_ offset: Int) -> String { String(FormReader.localDateTimeValue(start.addingTimeInterval(Double(offset) * 86400 + 7200)).prefix(10)) }
+        let input = SessionInput(values: ["day1": day(0), "day2": day(1), "morning_start": "09:00", "morning_end": "12:30", "afternoon_start": "13:30",
+                                          "afternoon_end": "17:00", "venue_name": "La Ruche Bastille", "venue_address": "24 rue de l'Est, 75020 Paris",
+                                          "capacity": "10", "price": "450", "trainers": "membre3@maillon.example"],
+                                 modality: .inPerson, now: now)
+        let members = try await User.query(on: database).filter(\.$email ~~ (3...9).map { "membre\($0)@maillon.example" }).sort(\.$email).all()
+        guard input.errors.isEmpty, let trainer = members.first else { return }
+        let session = try await SessionScheduling(database: database, now: now).schedule(training, input, trainers: [trainer], by: admin)
+        for (index, member) in members.dropFirst().enumerated() {
+            let answers = EnrolmentInput(values: [
+                "expectations": ["Oser annoncer mon vrai prix", "Construire une grille tarifaire", "Répondre à un appel d'offres d'une collectivité"][index % 3],
+                "level": Enrolment.Level.allCases[index % 3].rawValue, "trainee_status": "other", "funding": index % 2 == 0 ? "opco" : "person",
+                "ack_programme": "yes", "ack_rules": "yes", "adaptation": index == 0 ? "Supports en gros caractères, merci." : "",
+            ])
+            _ = try await Enrolling.record(session, userID: member.requireID(), answers, on: database, now: now)
+        }
     }
 }

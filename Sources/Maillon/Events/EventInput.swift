@@ -20,6 +20,10 @@ struct EventInput {
         title = form.text("title", max: 120, required: true)
         description = form.text("description", max: 5000, required: true)
         kind = form.choice("kind", as: Event.Kind.self) ?? .lunch
+        if kind == .training {
+            form.errors.add("kind", "field.invalid_choice")
+            kind = .lunch
+        }
         let chapterRaw = form.raw("chapter")
         if chapterRaw.isEmpty {
             if !allowsNational { form.errors.add("chapter", "field.required") }

@@ -8,6 +8,11 @@ public final class Event: Model, @unchecked Sendable {
 
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case lunch, breakfast, coworking, afterwork, monthlyMeal = "monthly_meal", workshop, online
+        /// The seats of a training session (`TrainingSession`): never listed or organised as a meetup.
+        case training
+
+        /// What organisers choose from.
+        static let meetups: [Kind] = allCases.filter { $0 != .training }
     }
 
     public enum Visibility: String, Codable, Sendable, CaseIterable {

@@ -94,7 +94,8 @@ struct EventsController: RouteCollection {
 
     /// Events a reader may see: members see all, visitors and applicants the public ones.
     static func visible(_ query: QueryBuilder<Event>, to user: User?) -> QueryBuilder<Event> {
-        (user?.isMember ?? false) ? query : query.filter(\.$visibility == .public)
+        let meetups = query.filter(\.$kind != .training)
+        return (user?.isMember ?? false) ? meetups : meetups.filter(\.$visibility == .public)
     }
 
     @Sendable func list(req: Request) async throws -> Response {
@@ -140,7 +141,7 @@ struct EventsController: RouteCollection {
                     + chapters.map { .init(value: $0.id?.uuidString ?? "", label: $0.name, selected: $0.id == chapterFilter) }),
             .init(name: "kind", label: t("events.filter.kind"), type: "select", required: false,
                   options: [.init(value: "", label: t("events.filter.any"), selected: kindFilter == nil)]
-                    + Event.Kind.allCases.map { .init(value: $0.rawValue, label: t("event.kind.\($0.rawValue)"), selected: $0 == kindFilter) }),
+                    + Event.Kind.meetups.map { .init(value: $0.rawValue, label: t("event.kind.\($0.rawValue)"), selected: $0 == kindFilter) }),
             .init(name: "from", label: t("events.filter.from"), type: "date", value: fromDay ?? "", required: false),
             .init(name: "to", label: t("events.filter.to"), type: "date", value: toDay ?? "", required: false),
         ], hidden: tab == .upcoming ? [] : [.init(name: "tab", value: tab.rawValue)])
@@ -156,8 +157,9 @@ struct EventsController: RouteCollection {
     }
 
     /// The event if this reader may see it: members-only events ask visitors to sign in.
+    /// A training session's seats are not a meetup: their pages and actions are the session's.
     static func find(_ req: Request) async throws -> Event {
-        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db) else { throw PageError.notFound }
+        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db), event.kind != .training else { throw PageError.notFound }
         if event.visibility == .members, !(req.currentUser?.isMember ?? false) {
             if req.currentUser == nil { throw Abort(.unauthorized) }
             throw PageError.notFound
@@ -267,6 +269,11 @@ struct EventsController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
+        // Links to a training's seats (reminders, calendar feeds) lead to its session.
+        if let id = req.parameters.get("id", as: UUID.self),
+           let session = try await TrainingSession.query(on: req.db).filter(\.$event.$id == id).first() {
+            return req.redirect(to: SiteURL.trainingSession(try session.requireID()), redirectType: .normal)
+        }
         let event = try await Self.find(req)
         return try await req.renderPage("event", title: event.title, Self.showPage(req, event))
     }

@@ -39,7 +39,8 @@ struct OrganiserController: RouteCollection {
 
     /// The event, once the reader is allowed to run it.
     private func organised(_ req: Request) async throws -> Event {
-        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db) else { throw PageError.notFound }
+        // A training session's seats are run from the session, never as a meetup.
+        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db), event.kind != .training else { throw PageError.notFound }
         try req.authorize(.organiseEvent(chapter: event.$chapter.id))
         return event
     }
@@ -60,7 +61,7 @@ struct OrganiserController: RouteCollection {
         if national { chapterOptions.insert(("", t("event.national")), at: 0) }
         var fields = [
             field("title"),
-            select("kind", Event.Kind.allCases.map { ($0.rawValue, t("event.kind.\($0.rawValue)")) }),
+            select("kind", Event.Kind.meetups.map { ($0.rawValue, t("event.kind.\($0.rawValue)")) }),
             select("chapter", chapterOptions),
             field("description", type: "textarea"),
             field("starts_at", type: "datetime-local", hint: "event.field.time_hint"),
@@ -89,7 +90,7 @@ struct OrganiserController: RouteCollection {
         let (chapters, national) = try await scope(req)
         var values = ["capacity": String(EventInput.defaultCapacity), "visibility": Event.Visibility.members.rawValue]
         // Duplicating: the same event, a week later.
-        if let from = req.query[String.self, at: "from"].flatMap(UUID.init(uuidString:)), let original = try await Event.find(from, on: req.db) {
+        if let from = req.query[String.self, at: "from"].flatMap(UUID.init(uuidString:)), let original = try await Event.find(from, on: req.db), original.kind != .training {
             try req.authorize(.organiseEvent(chapter: original.$chapter.id))
             values = EventInput.values(of: original)
             let week: TimeInterval = 7 * 86400

@@ -105,7 +105,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A published mission that fits (one of its top suggestions).
     public static let missionSuggested = NotificationKind(id: "mission_suggested", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// One's enrolment in a training session, and its convocation.
+    public static let trainingEnrolment = NotificationKind(id: "training_enrolment", defaultChannel: .email, essential: true, adminOnly: false)
+
+    public static let all: [NotificationKind] = [trainingEnrolment, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

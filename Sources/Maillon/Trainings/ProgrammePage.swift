@@ -38,6 +38,8 @@ struct ProgrammePage: Encodable, Sendable {
     let resultsEmpty: Bool
     let showsResults: Bool
     let editURL: String?
+    var sessions: [SessionLine] = []
+    var scheduleURL: String? = nil
 
     init(_ content: TrainingContent, training: Training, version: Int, updatedAt: Date, results: TrainingResults?, manages: Bool, req: Request) {
         let t = req.t

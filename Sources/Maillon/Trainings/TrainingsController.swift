@@ -48,8 +48,10 @@ struct TrainingsController: RouteCollection {
         let manages = AccessPolicy.allows(req.principal, .manageTrainings)
         // A draft does not exist for anyone but the admins.
         guard training.status == .published || manages else { throw PageError.notFound }
-        let page = ProgrammePage(training.content, training: training, version: training.version, updatedAt: training.updatedAt,
+        var page = ProgrammePage(training.content, training: training, version: training.version, updatedAt: training.updatedAt,
                                  results: try await TrainingResults.compute(for: training, on: req.db), manages: manages, req: req)
+        page.sessions = try await SessionLine.coming(training, req)
+        if manages, training.status == .published { page.scheduleURL = SiteURL.newTrainingSession(try training.requireID()) }
         return try await req.renderPage("training", title: page.heading, page)
     }
 

@@ -1,0 +1,113 @@
+import Fluent
+import Vapor
+
+/// A session as its page shows it (`/trainings/sessions/<id>`), built by its own small type.
+struct SessionPage: Encodable, Sendable {
+    let heading: String
+    let programmeURL: String
+    let halfDays: [String]
+    let hours: String
+    let place: String?
+    let onlineURL: String?
+    let trainers: String
+    let price: String
+    let seats: String
+    let mine: String?
+    let enrolURL: String?
+    let withdrawURL: String?
+    let traineesURL: String?
+    let closed: String?
+    let referent: String
+    let rulesURL: String
+
+    /// "lundi 4 mars 2027, 09:00–12:30".
+    static func halfDayLine(_ halfDay: TrainingHalfDay, _ t: Translator) -> String {
+        t("session.half_day_line", DateFormatting.date(halfDay.startsAt, t.locale), DateFormatting.time(halfDay.startsAt, t.locale),
+          DateFormatting.time(halfDay.endsAt, t.locale))
+    }
+
+    static func hoursText(_ halfDays: [TrainingHalfDay], _ t: Translator) -> String {
+        let hours = SessionInput.hours(halfDays.map { ($0.startsAt, $0.endsAt) })
+        let rounded = (hours * 2).rounded() / 2
+        return rounded == rounded.rounded() ? t.count("training.hours", Int(rounded)) : t("session.hours_fraction", String(format: "%.1f", rounded))
+    }
+
+    static func build(_ req: Request, _ session: TrainingSession, training: Training, event: Event) async throws -> SessionPage {
+        let t = req.t
+        let id = try session.requireID()
+        let halfDays = try await TrainingHalfDay.query(on: req.db).filter(\.$session.$id == id).sort(\.$startsAt).all()
+        let trainerIDs = try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id)
+        let trainerNames = try await User.query(on: req.db).filter(\.$id ~~ trainerIDs).sort(\.$name).all(\.$name)
+        let user = req.currentUser
+        var registration: Registration?
+        if let userID = user?.id {
+            registration = try await Registration.query(on: req.db).filter(\.$event.$id == event.requireID()).filter(\.$user.$id == userID).first()
+        }
+        let holding = registration.map { $0.status != .cancelled } ?? false
+        let runs = AccessPolicy.allows(req.principal, .runTrainingSession(trainers: Set(trainerIDs)))
+        var mine: String?
+        if let registration, registration.status == .confirmed { mine = t("session.mine.confirmed") }
+        if let registration, registration.status == .waitlisted {
+            mine = t("session.mine.waitlisted", String(try await Seats.waitlistPosition(of: registration, on: req.db) ?? 1))
+        }
+        let open = !event.isCancelled && req.now < event.registrationDeadline
+        let settings = req.maillon.settings
+        return SessionPage(
+            heading: training.title, programmeURL: SiteURL.training(training.slug), halfDays: halfDays.map { halfDayLine($0, t) },
+            hours: hoursText(halfDays, t),
+            place: event.venueName.isEmpty ? nil : [event.venueName, event.venueAddress].filter { !$0.isEmpty }.joined(separator: ", "),
+            // The link to join is for those with a seat, and those who run the session.
+            onlineURL: (registration?.status == .confirmed || runs) ? event.onlineURL : nil,
+            trainers: trainerNames.joined(separator: ", "), price: ProgrammePage.price(session.price, t),
+            seats: event.placesLeft > 0 ? t.count("session.seats_left", event.placesLeft) : t("session.full"),
+            mine: mine,
+            enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
+            withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
+            traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil,
+            closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
+            referent: settings.disabilityReferentName.map { t("training.referent", $0, settings.disabilityReferentContact ?? "") } ?? t("training.referent_unset"),
+            rulesURL: SiteURL.trainingRules)
+    }
+}
+
+/// The coming sessions of a training, as its programme lists them.
+struct SessionLine: Encodable, Sendable {
+    let url: String
+    let when: String
+    let place: String
+    let seats: String
+
+    static func coming(_ training: Training, _ req: Request) async throws -> [SessionLine] {
+        let t = req.t
+        let sessions = try await TrainingSession.query(on: req.db).filter(\.$training.$id == training.requireID())
+            .join(Event.self, on: \TrainingSession.$event.$id == \Event.$id)
+            .filter(Event.self, \.$status == .scheduled).filter(Event.self, \.$endsAt > req.now)
+            .sort(Event.self, \.$startsAt).limit(20).all()
+        return try sessions.map { session in
+            let event = try session.joined(Event.self)
+            let days = Recurrence.calendar.isDate(event.startsAt, inSameDayAs: event.endsAt)
+                ? DateFormatting.date(event.startsAt, req.locale)
+                : t("session.from_to", DateFormatting.date(event.startsAt, req.locale), DateFormatting.date(event.endsAt, req.locale))
+            return SessionLine(url: SiteURL.trainingSession(try session.requireID()), when: days,
+                               place: event.venueName.isEmpty ? t("training.modality.remote") : event.venueName,
+                               seats: event.placesLeft > 0 ? t.count("session.seats_left", event.placesLeft) : t("session.full"))
+        }
+    }
+}
+
+/// The trainees of a session, for its trainers and the admins (`/trainings/sessions/<id>/trainees`).
+/// A needed adaptation shows to admins only.
+struct TraineesPage: Encodable, Sendable {
+    struct Row: Encodable, Sendable {
+        let name: String
+        let status: String
+        let facts: [String]
+        let expectations: String
+        let adaptation: String?
+        let convocation: String?
+    }
+
+    let heading: String
+    let sessionURL: String
+    let rows: [Row]
+}
