@@ -55,6 +55,15 @@ struct SeedTests {
                 let organisation = ctx.browser()
                 try await signIn(organisation, email: "structure1@maillon.example", password: "demo demo demo")
                 #expect(try await organisation.get("/missions").html.contains("Formation des bénévoles"))
+
+                // Trainings: four published programmes, the internal rules, a coming session with trainees.
+                #expect(report.trainings == 4)
+                #expect(try await Training.query(on: ctx.db).filter(\.$status == .published).count() == 4)
+                #expect(try await TrainingRulesText.current(on: ctx.db)?.version == 1)
+                let session = try #require(try await TrainingSession.query(on: ctx.db).first())
+                #expect(try await TrainingHalfDay.query(on: ctx.db).filter(\.$session.$id == session.requireID()).count() == 4)
+                #expect(try await Enrolment.query(on: ctx.db).filter(\.$session.$id == session.requireID()).count() == 6)
+                #expect(try await browser.get("/trainings").html.contains("Masterclass mensuelle"))
             }
         }
         #expect(names[0] == names[1], "the same size gives the same community")

@@ -37,3 +37,27 @@ def test_catalogue_and_publishing(driver, server, check_accessibility):
     sign_out(driver)
     driver.get(server.base + "/trainings")
     assert title in driver.page_source
+
+
+def test_member_enrols_in_a_session(driver, server, check_accessibility):
+    driver.delete_all_cookies()
+    sign_in(driver, server, "membre12@maillon.example", server.demo_password)
+    driver.get(server.base + "/trainings")
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Fixer son prix juste de freelance à impact"))
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "a[href^='/trainings/sessions/']"))
+    assert "09:00–12:30" in driver.page_source
+    check_accessibility("training session")
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "S'inscrire"))
+    check_accessibility("enrolment form")
+    fill(driver, "enrolment", expectations="Construire ma grille tarifaire")
+    Select(driver.find_element(By.ID, "enrolment-funding")).select_by_value("opco")
+    driver.find_element(By.ID, "enrolment-ack_programme").click()
+    submit(driver, "enrolment")
+    assert "À cocher pour s'inscrire." in driver.page_source
+    assert driver.find_element(By.ID, "enrolment-expectations").get_attribute("value") == "Construire ma grille tarifaire"
+    check_accessibility("enrolment form refused")
+    driver.find_element(By.ID, "enrolment-ack_rules").click()
+    submit(driver, "enrolment")
+    assert "Inscription confirmée." in driver.page_source
+    assert "Vous êtes inscrit·e" in driver.page_source
+    sign_out(driver)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 
 extension DemoCommunity {
     /// The training organisation's catalogue: four published programmes, one of them the monthly masterclass.
@@ -75,7 +76,7 @@ extension DemoCommunity {
                                           "capacity": "10", "price": "450", "trainers": "membre3@maillon.example"],
                                  modality: .inPerson, now: now)
         let members = try await User.query(on: database).filter(\.$email ~~ (3...9).map { "membre\($0)@maillon.example" }).sort(\.$email).all()
-        guard input.errors.isEmpty, let trainer = members.first else { return }
+        guard input.errors.isEmpty, let trainer = members.first else { throw Abort(.internalServerError, reason: "the demo session does not validate") }
         let session = try await SessionScheduling(database: database, now: now).schedule(training, input, trainers: [trainer], by: admin)
         for (index, member) in members.dropFirst().enumerated() {
             let answers = EnrolmentInput(values: [

@@ -29,7 +29,7 @@ struct SessionInput {
             guard let day = form.date("day\(slot)") else { continue }
             guard days.insert(day).inserted else { form.errors.add("day\(slot)", "session.day_twice"); continue }
             if day < Recurrence.calendar.startOfDay(for: now) { form.errors.add("day\(slot)", "session.day_past") }
-            let part = form.choice("day\(slot)_part", as: Part.self) ?? .both
+            let part = form.raw("day\(slot)_part").isEmpty ? .both : form.choice("day\(slot)_part", as: Part.self) ?? .both
             for (wanted, times) in [(part != .afternoon, morning), (part != .morning, afternoon)] where wanted {
                 guard let times, let start = Self.at(day, times.start), let end = Self.at(day, times.end) else { continue }
                 halfDays.append((start, end))
