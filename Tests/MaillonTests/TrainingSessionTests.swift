@@ -226,3 +226,38 @@ struct TrainingSessionTests {
         }
     }
 }
+
+@Suite("Trainees' personal data")
+struct TraineePrivacyTests {
+    @Test("A trainee's enrolments are in their export; erasing them frees the seat for the next in line and leaves no trace of them")
+    func exportAndErase() async throws {
+        try await withMaillon { ctx in
+            let (training, admin) = try await publishedTraining(ctx)
+            try await makeUser(ctx, email: "formatrice@example.org", name: "Fanny Formatrice")
+            try await admin.post("/admin/trainings/\(training.requireID())/sessions/new", sessionForm(now: ctx.time.now(), capacity: 1))
+            let sessionID = try #require(try await TrainingSession.query(on: ctx.db).first()?.requireID())
+            let erased = try await makeUser(ctx, email: "effacee@example.org", name: "Élise Effacée")
+            let browser = ctx.browser()
+            try await signIn(browser, email: "effacee@example.org")
+            var form = enrolmentForm
+            form["adaptation"] = "Élise a besoin d'un interprète"
+            try await browser.post("/trainings/sessions/\(sessionID)/enrol", form)
+            let next = try await secondBrowser(ctx, email: "suivante@example.org", role: .member)
+            try await next.post("/trainings/sessions/\(sessionID)/enrol", enrolmentForm)
+            await ctx.runJobs()
+
+            let export = try await browser.get("/account/export")
+            #expect(export.status == .ok && export.body.string.contains("training_enrolments") && export.body.string.contains("Oser annoncer mon prix"))
+
+            try await browser.get("/account/delete")
+            #expect(try await browser.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+            await ctx.runJobs()
+            #expect(try await next.get("/trainings/sessions/\(sessionID)").html.contains("Vous êtes inscrit·e"), "the seat went to the next in line")
+            let stored = try await everyStoredValue(ctx.db)
+            for trace in ["Élise Effacée", "effacee@example.org", "interprète", try erased.requireID().uuidString] {
+                #expect(!stored.contains { $0.localizedCaseInsensitiveContains(trace) }, "\(trace) remains")
+            }
+            #expect(try await Enrolment.query(on: ctx.db).count() == 2, "the enrolment stays, unsigned, for the yearly figures")
+        }
+    }
+}

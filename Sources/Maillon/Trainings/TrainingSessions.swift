@@ -188,3 +188,30 @@ struct Convocation {
             link: SiteURL.trainingSession(sessionID), attachments: [file], mailParagraphs: paragraphs))
     }
 }
+
+/// "Download my data": the training sessions one enrolled in, with one's answers; on erasure the
+/// free-text answers go (the enrolment stays, unsigned, for the training organisation's yearly figures).
+struct TrainingEnrolmentsSection: PersonalDataSection {
+    let name = "training_enrolments"
+
+    func export(userID: UUID, on db: any Database) async throws -> Any {
+        let enrolments = try await Enrolment.query(on: db).filter(\.$user.$id == userID).sort(\.$createdAt).all()
+        let sessions = Dictionary(try await TrainingSession.query(on: db).filter(\.$id ~~ enrolments.map { $0.$session.id }).with(\.$training).with(\.$event).all()
+            .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let registrations = Dictionary(try await Registration.query(on: db).filter(\.$id ~~ enrolments.compactMap { $0.$registration.id }).all()
+            .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        return enrolments.map { enrolment -> [String: Any] in
+            let session = sessions[enrolment.$session.id]
+            return ["training": session?.training.title ?? "", "starts_at": PersonalData.stamp(session?.event.startsAt),
+                    "status": enrolment.$registration.id.flatMap { registrations[$0]?.status.rawValue } ?? "cancelled",
+                    "expectations": enrolment.expectations, "level": enrolment.level.rawValue, "adaptation": enrolment.adaptation,
+                    "trainee_status": enrolment.traineeStatus.rawValue, "funding": enrolment.funding.rawValue,
+                    "acknowledged_at": PersonalData.stamp(enrolment.acknowledgedAt), "convocation_sent_at": PersonalData.stamp(enrolment.convocationSentAt),
+                    "enrolled_at": PersonalData.stamp(enrolment.createdAt)]
+        }
+    }
+
+    func beforeErase(userID: UUID, application: Application, on db: any Database, now: Date) async throws {
+        try await Enrolment.query(on: db).filter(\.$user.$id == userID).set(\.$expectations, to: "").set(\.$adaptation, to: "").update()
+    }
+}
