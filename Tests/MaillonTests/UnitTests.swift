@@ -65,6 +65,11 @@ struct UnitTests {
         for status in Training.Status.allCases { #expect(keys.contains("training.status.\(status.rawValue)")) }
         for part in SessionInput.Part.allCases { #expect(keys.contains("session.part.\(part.rawValue)")) }
         for kind in NotificationKind.all { #expect(keys.contains("notification_kind.\(kind.id)")) }
+        for status in Complaint.Status.allCases {
+            #expect(keys.contains("complaint.status.\(status.rawValue)") && keys.contains("complaint.dated.\(status.rawValue)"))
+            if status != .received { #expect(keys.contains("complaint.move.\(status.rawValue)")) }
+        }
+        for status in ImprovementAction.Status.allCases { #expect(keys.contains("improvement.status.\(status.rawValue)")) }
     }
 
     @Test("Placeholders are filled, and a missing key shows itself")

@@ -52,6 +52,8 @@ public enum Permission: Sendable, Equatable {
     case runTrainingSession(trainers: Set<UUID>)
     /// Read the adaptations trainees asked for because of a disability: admins only.
     case readAdaptations
+    /// Handle complaints and improvement actions: admins only.
+    case handleComplaints
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -61,7 +63,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .readAdaptations:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .readAdaptations, .handleComplaints:
             return principal.role == .admin
         case .reviewApplications, .createEvents:
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)

@@ -110,4 +110,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ContributionsController())
     try app.register(collection: TrainingsController())
     try app.register(collection: SessionsController())
+    try app.register(collection: ComplaintsController())
 }

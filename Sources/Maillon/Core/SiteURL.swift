@@ -99,6 +99,10 @@ public enum SiteURL {
     public static func trainingSessionWithdraw(_ id: UUID) -> String { "\(trainingSession(id))/withdraw" }
     public static func trainingSessionTrainees(_ id: UUID) -> String { "\(trainingSession(id))/trainees" }
     public static func newTrainingSession(_ training: UUID) -> String { "\(adminTrainings)/\(training.uuidString)/sessions/new" }
+    public static let newComplaint = "/complaints/new"
+    public static let adminComplaints = "/admin/complaints"
+    public static func adminComplaint(_ id: UUID) -> String { "\(adminComplaints)/\(id.uuidString)" }
+    public static let adminImprovements = "/admin/improvements"
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

@@ -52,5 +52,6 @@ enum DatabaseSetup {
         migrations.add(Migrations015.AddProfileCityKey())
         migrations.add(Migrations016.CreateTrainings())
         migrations.add(Migrations017.CreateTrainingSessions())
+        migrations.add(Migrations018.CreateComplaints())
     }
 }

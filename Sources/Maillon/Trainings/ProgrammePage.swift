@@ -38,6 +38,7 @@ struct ProgrammePage: Encodable, Sendable {
     let resultsEmpty: Bool
     let showsResults: Bool
     let editURL: String?
+    let complaintURL: String
     var sessions: [SessionLine] = []
     var scheduleURL: String? = nil
 
@@ -78,6 +79,7 @@ struct ProgrammePage: Encodable, Sendable {
             .init(label: t("training.results.satisfaction"), value: results.satisfaction.map { String(format: "%.1f / 5", $0) } ?? "—"),
         ]
         editURL = manages ? training.id.map(SiteURL.trainingEdit) : nil
+        complaintURL = SiteURL.newComplaint + "?training=" + training.slug
     }
 
     /// "14 heures sur 2 jours" / "3 hours over half a day".
