@@ -111,4 +111,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: TrainingsController())
     try app.register(collection: SessionsController())
     try app.register(collection: ComplaintsController())
+    try app.register(collection: AttendanceController())
 }

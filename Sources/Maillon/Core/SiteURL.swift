@@ -103,6 +103,10 @@ public enum SiteURL {
     public static let adminComplaints = "/admin/complaints"
     public static func adminComplaint(_ id: UUID) -> String { "\(adminComplaints)/\(id.uuidString)" }
     public static let adminImprovements = "/admin/improvements"
+    public static let sign = "/sign"
+    public static func sign(_ code: String) -> String { "\(sign)/\(code)" }
+    public static func trainingAttendance(_ session: UUID) -> String { "\(trainingSession(session))/attendance" }
+    public static func trainingHalfDay(_ session: UUID, _ halfDay: UUID) -> String { "\(trainingAttendance(session))/\(halfDay.uuidString)" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

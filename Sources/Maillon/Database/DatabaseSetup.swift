@@ -53,5 +53,6 @@ enum DatabaseSetup {
         migrations.add(Migrations016.CreateTrainings())
         migrations.add(Migrations017.CreateTrainingSessions())
         migrations.add(Migrations018.CreateComplaints())
+        migrations.add(Migrations019.CreateAttendance())
     }
 }

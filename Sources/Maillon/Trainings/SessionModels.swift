@@ -31,6 +31,13 @@ public final class TrainingHalfDay: Model, @unchecked Sendable {
     @Parent(key: "session_id") public var session: TrainingSession
     @Field(key: "starts_at") public var startsAt: Date
     @Field(key: "ends_at") public var endsAt: Date
+    /// What trainees type or scan to sign, valid during the half-day only.
+    @Field(key: "code") public var code: String
+    /// Closed by the trainer's countersignature (the only way to close it).
+    @OptionalField(key: "closed_at") public var closedAt: Date?
+    @OptionalParent(key: "trainer_id") public var trainer: User?
+    @OptionalField(key: "trainer_signature_kind") public var trainerSignatureKind: Attendance.SignatureKind?
+    @Field(key: "trainer_signature") public var trainerSignature: String
 
     public init() {}
 

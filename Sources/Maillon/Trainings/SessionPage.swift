@@ -16,6 +16,7 @@ struct SessionPage: Encodable, Sendable {
     let enrolURL: String?
     let withdrawURL: String?
     let traineesURL: String?
+    let attendanceURL: String
     let closed: String?
     let referent: String
     let rulesURL: String
@@ -63,7 +64,7 @@ struct SessionPage: Encodable, Sendable {
             mine: mine,
             enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
-            traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil,
+            traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
             referent: settings.disabilityReferentName.map { t("training.referent", $0, settings.disabilityReferentContact ?? "") } ?? t("training.referent_unset"),
             rulesURL: SiteURL.trainingRules)

@@ -39,6 +39,8 @@ struct SessionScheduling {
             row.$session.id = sessionID
             row.startsAt = halfDay.start
             row.endsAt = halfDay.end
+            row.code = Signatures.newCode()
+            row.trainerSignature = ""
             try await row.create(on: database)
         }
         for trainer in trainers {

@@ -1,0 +1,159 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import Testing
+import Vapor
+import VaporTesting
+
+/// A session three weeks ahead with its trainer and two enrolled trainees; the clock is then moved to
+/// ten minutes into its first half-day.
+private func sessionUnderway(_ ctx: TestContext, online: Bool = false) async throws
+    -> (session: TrainingSession, halfDays: [TrainingHalfDay], trainer: TestBrowser, trainees: [TestBrowser], admin: TestBrowser) {
+    let (training, admin) = try await publishedTraining(ctx)
+    let trainer = try await secondBrowser(ctx, email: "formatrice@example.org", role: .member)
+    var form = sessionForm(now: ctx.time.now())
+    if online { form["online_url"] = "https://visio.example.org/salle" }
+    try await admin.post("/admin/trainings/\(training.requireID())/sessions/new", form)
+    let session = try #require(try await TrainingSession.query(on: ctx.db).first())
+    var trainees: [TestBrowser] = []
+    for name in ["une", "deux"] {
+        let browser = try await secondBrowser(ctx, email: "\(name)@example.org", role: .member)
+        try await browser.post("/trainings/sessions/\(session.requireID())/enrol", enrolmentForm)
+        trainees.append(browser)
+    }
+    let halfDays = try await TrainingHalfDay.query(on: ctx.db).filter(\.$session.$id == session.requireID()).sort(\.$startsAt).all()
+    ctx.time.advance(by: halfDays[0].startsAt.timeIntervalSince(ctx.time.now()) + 600)
+    // Sessions expired while the clock moved: everyone signs in again.
+    try await signIn(admin)
+    try await signIn(trainer, email: "formatrice@example.org")
+    for (browser, name) in zip(trainees, ["une", "deux"]) { try await signIn(browser, email: "\(name)@example.org") }
+    return (session, halfDays, trainer, trainees, admin)
+}
+
+@Suite("Attendance (émargement)")
+struct AttendanceTests {
+    @Test("The trainer shows the half-day's code; a trainee signs on their phone (drawn or typed), once, with time, address and device kept")
+    func signing() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, _) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            let page = try await trainer.get("/trainings/sessions/\(sessionID)/attendance/\(halfDays[0].requireID())")
+            #expect(page.status == .ok && page.html.contains(halfDays[0].code) && page.html.contains("/sign/\(halfDays[0].code)"))
+            #expect(!page.html.contains(halfDays[1].code), "the afternoon's code is not shown yet")
+
+            let form = try await trainees[0].get("/sign/\(halfDays[0].code.lowercased())")
+            #expect(form.status == .ok && form.html.contains("data-signature-pad"))
+            let empty = try await trainees[0].post("/sign/\(halfDays[0].code)", ["drawing": "", "typed": " "])
+            #expect(empty.status == .unprocessableEntity)
+            let signed = try await trainees[0].post("/sign/\(halfDays[0].code)", ["drawing": "M10 20 L30 40 L50 45", "typed": ""])
+            #expect(signed.status == .ok && signed.html.contains("Présence signée"))
+            let attendance = try #require(try await Attendance.query(on: ctx.db).first())
+            #expect(attendance.status == .present && attendance.signatureKind == .drawn && attendance.signature == "M10 20 L30 40 L50 45")
+            #expect(attendance.signedAt == ctx.time.now() && attendance.ip == "203.0.113.10" && attendance.device.contains("Firefox"))
+            #expect(try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Une"]).status == .conflict)
+            // Anything but path data is not a drawing: the typed name signs instead.
+            #expect(try await trainees[1].post("/sign/\(halfDays[0].code)", ["drawing": "<svg onload=alert(1)>", "typed": "Deux Stagiaire"]).status == .ok)
+            let typed = try #require(try await Attendance.query(on: ctx.db).filter(\.$signatureKind == .typed).first())
+            #expect(typed.signature == "Deux Stagiaire")
+            #expect(try await trainer.get("/trainings/sessions/\(sessionID)/attendance").html.contains("2 sur 2"))
+        }
+    }
+
+    @Test("Codes work during their half-day only, for those enrolled; visitors sign in first")
+    func codeRules() async throws {
+        try await withMaillon { ctx in
+            let (_, halfDays, _, trainees, _) = try await sessionUnderway(ctx)
+            #expect(try await trainees[0].get("/sign/\(halfDays[1].code)").status == .gone, "the afternoon's code, in the morning")
+            #expect(try await trainees[0].get("/sign/ZZZZZZ").status == .notFound)
+            #expect(try await trainees[0].get("/sign/%00%00").status == .notFound)
+            let outsider = try await secondBrowser(ctx, email: "dehors@example.org", role: .member)
+            #expect(try await outsider.get("/sign/\(halfDays[0].code)").status == .forbidden)
+            #expect(try await outsider.post("/sign/\(halfDays[0].code)", ["typed": "Dehors"]).status == .forbidden)
+            #expect(try await ctx.browser().get("/sign/\(halfDays[0].code)").status == .seeOther)
+            #expect(try await trainees[0].get("/sign?code=\(halfDays[0].code.lowercased())").location == "/sign/\(halfDays[0].code)")
+            ctx.time.advance(by: 6 * 3600)
+            try await signIn(trainees[0], email: "une@example.org")
+            #expect(try await trainees[0].get("/sign/\(halfDays[0].code)").status == .gone, "the morning is over")
+            #expect(try await Attendance.query(on: ctx.db).count() == 0)
+        }
+    }
+
+    @Test("The trainer marks an absence, countersigns (a signature is required), and the half-day is closed for everyone")
+    func countersigning() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, admin) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            let halfDayID = try halfDays[0].requireID()
+            try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Une"])
+            let absentee = try #require(try await Enrolment.query(on: ctx.db).filter(\.$user.$id == User.query(on: ctx.db).filter(\.$email == "deux@example.org").first()?.id).first())
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/mark", ["enrolment": absentee.requireID().uuidString, "action": "absent"]).status == .seeOther)
+            #expect(try await Attendance.query(on: ctx.db).filter(\.$status == .absent).count() == 1)
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/countersign", ["typed": "", "drawing": ""]).status == .unprocessableEntity)
+            #expect(try await TrainingHalfDay.find(halfDayID, on: ctx.db)?.closedAt == nil, "never closed without the trainer's signature")
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/countersign", ["typed": "Fanny Formatrice"]).status == .seeOther)
+            let closed = try #require(try await TrainingHalfDay.find(halfDayID, on: ctx.db))
+            #expect(closed.closedAt != nil && closed.trainerSignature == "Fanny Formatrice" && closed.trainerSignatureKind == .typed)
+            #expect(try await trainees[1].post("/sign/\(halfDays[0].code)", ["typed": "Deux"]).status == .conflict, "closed")
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/mark", ["enrolment": absentee.requireID().uuidString, "action": "absent"]).status == .conflict)
+            #expect(try await admin.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/countersign", ["typed": "Autre"]).status == .conflict, "once")
+            #expect(try await trainer.get("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)").html.contains("Demi-journée close le"))
+        }
+    }
+
+    @Test("A remote half-day is proven by connection times")
+    func remote() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, _, _) = try await sessionUnderway(ctx, online: true)
+            let sessionID = try session.requireID()
+            let halfDayID = try halfDays[0].requireID()
+            let enrolment = try #require(try await Enrolment.query(on: ctx.db).first())
+            let bad = try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/mark",
+                                             ["enrolment": enrolment.requireID().uuidString, "action": "connection", "from": "12:00", "until": "09:00"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/mark",
+                                           ["enrolment": enrolment.requireID().uuidString, "action": "connection", "from": "09:02", "until": "12:31"]).status == .seeOther)
+            let attendance = try #require(try await Attendance.query(on: ctx.db).first())
+            #expect(attendance.status == .present && attendance.signatureKind == .connection && attendance.connectedFrom != nil)
+            #expect(try await trainer.get("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)").html.contains("Connecté·e de 09:02 à 12:31"))
+        }
+    }
+
+    @Test("Only the session's trainers and admins run attendance; a trainee signing twice at once makes one signature, on either database")
+    func authorisationAndConcurrency() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, _, trainees, admin) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            let halfDayID = try halfDays[0].requireID()
+            let otherTrainer = try await secondBrowser(ctx, email: "autre@example.org", role: .member)
+            for browser in [trainees[0], otherTrainer] {
+                #expect(try await browser.get("/trainings/sessions/\(sessionID)/attendance").status == .forbidden)
+                #expect(try await browser.get("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)").status == .forbidden)
+                #expect(try await browser.post("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)/countersign", ["typed": "Pirate"]).status == .forbidden)
+            }
+            #expect(try await admin.get("/trainings/sessions/\(sessionID)/attendance/\(halfDayID)").status == .ok)
+            #expect(try await admin.get("/trainings/sessions/\(sessionID)/attendance/\(UUID())").status == .notFound)
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<4 { group.addTask { try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Une"]).status.code } }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1 && statuses.filter { $0 == 409 }.count == 3, "\(statuses)")
+            #expect(try await Attendance.query(on: ctx.db).count() == 1)
+        }
+    }
+
+    @Test("Attendance pages render in French and English", arguments: ["fr", "en"])
+    func pagesRender(language: String) async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, _) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            try await trainer.post("/language", ["locale": language, "back": "/"])
+            try await trainees[0].post("/language", ["locale": language, "back": "/"])
+            for (browser, path) in [(trainer, "/trainings/sessions/\(sessionID)/attendance"), (trainer, "/trainings/sessions/\(sessionID)/attendance/\(try halfDays[0].requireID())"),
+                                    (trainees[0], "/sign"), (trainees[0], "/sign/\(halfDays[0].code)")] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                #expect(page.html.range(of: #"attendance\.[a-z]"#, options: .regularExpression) == nil, "\(path)")
+            }
+        }
+    }
+}
