@@ -61,3 +61,72 @@ def test_member_enrols_in_a_session(driver, server, check_accessibility):
     assert "Inscription confirmée." in driver.page_source
     assert "Vous êtes inscrit·e" in driver.page_source
     sign_out(driver)
+
+
+def test_half_day_signed_and_countersigned(driver, server, check_accessibility):
+    """A trainee signs a half-day on their phone by drawing; the trainer countersigns and closes it."""
+    import datetime
+    from zoneinfo import ZoneInfo
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    import pytest
+
+    now = datetime.datetime.now(ZoneInfo("Europe/Paris"))
+    if now.hour == 23 and now.minute > 30:
+        pytest.skip("a half-day starting in ten minutes would end tomorrow")
+    # Starting in ten minutes: enrolment is still open, and the code already works (from 30 minutes before).
+    start = now + datetime.timedelta(minutes=10)
+    end = min(now.replace(hour=23, minute=59, second=0, microsecond=0), now + datetime.timedelta(minutes=70))
+    driver.delete_all_cookies()
+    sign_in(driver, server, "admin@maillon.example", server.demo_password)
+    driver.get(server.base + "/trainings")
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Masterclass mensuelle : les outils du freelance"))
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Programmer une session"))
+    fill(driver, "session", online_url="https://visio.example.org/masterclass", capacity="5", trainers="membre3@maillon.example")
+    for name, value in [("day1", now.strftime("%Y-%m-%d")), ("morning_start", "00:00"), ("morning_end", "00:01"),
+                        ("afternoon_start", start.strftime("%H:%M")), ("afternoon_end", end.strftime("%H:%M"))]:
+        driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, f"session-{name}"), value)
+    Select(driver.find_element(By.ID, "session-day1_part")).select_by_value("afternoon")
+    submit(driver, "session")
+    assert "Session programmée." in driver.page_source
+    session_url = driver.current_url
+    sign_out(driver)
+
+    sign_in(driver, server, "membre14@maillon.example", server.demo_password)
+    driver.get(session_url)
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "S'inscrire"))
+    fill(driver, "enrolment", expectations="Choisir mon outil de facturation")
+    driver.find_element(By.ID, "enrolment-ack_programme").click()
+    driver.find_element(By.ID, "enrolment-ack_rules").click()
+    submit(driver, "enrolment")
+    assert "Inscription confirmée." in driver.page_source
+    sign_out(driver)
+
+    sign_in(driver, server, "membre3@maillon.example", server.demo_password)
+    driver.get(session_url)
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Émargement"))
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "td a"))
+    code = driver.find_element(By.CSS_SELECTOR, ".attendance-code").text
+    check_accessibility("half-day with its code")
+    half_day_url = driver.current_url
+    sign_out(driver)
+
+    sign_in(driver, server, "membre14@maillon.example", server.demo_password)
+    driver.get(server.base + "/sign")
+    fill(driver, "code", code=code.lower())
+    submit(driver, "code")
+    canvas = driver.find_element(By.CSS_SELECTOR, ".signature-canvas")
+    check_accessibility("signing page")
+    ActionChains(driver).move_to_element_with_offset(canvas, -100, 0).click_and_hold().move_by_offset(60, 20).move_by_offset(60, -30).release().perform()
+    assert driver.find_element(By.ID, "signature-drawing").get_attribute("value").startswith("M")
+    submit(driver, "signature")
+    assert "Présence signée" in driver.page_source
+    sign_out(driver)
+
+    sign_in(driver, server, "membre3@maillon.example", server.demo_password)
+    driver.get(half_day_url)
+    assert "Signé à" in driver.page_source
+    fill(driver, "countersign", typed="Formatrice Démo")
+    submit(driver, "countersign")
+    assert "Demi-journée contresignée et close." in driver.page_source
+    sign_out(driver)
