@@ -18,3 +18,9 @@ struct FormPage: Encodable, Sendable {
         let label: String
     }
 }
+
+/// A label and its value, as pages list facts ("Durée : 14 heures").
+struct LabelledValue: Encodable, Sendable {
+    let label: String
+    let value: String
+}

@@ -277,10 +277,7 @@ struct MissionsController: RouteCollection {
     // MARK: Reading a mission
 
     struct ShowPage: Encodable, Sendable {
-        struct Fact: Encodable, Sendable {
-            let label: String
-            let value: String
-        }
+        typealias Fact = LabelledValue
 
         struct Action: Encodable, Sendable {
             let to: String

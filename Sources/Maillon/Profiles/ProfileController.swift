@@ -146,10 +146,7 @@ struct ProfileController: RouteCollection {
         /// Organisations' published reviews after missions.
         var reviews: [ReviewLine] = []
 
-        struct Fact: Encodable, Sendable {
-            let label: String
-            let value: String
-        }
+        typealias Fact = LabelledValue
 
         struct Link: Encodable, Sendable {
             let label: String

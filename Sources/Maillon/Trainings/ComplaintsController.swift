@@ -133,10 +133,7 @@ struct ComplaintsController: RouteCollection {
     }
 
     struct ComplaintPage: Encodable, Sendable {
-        struct Fact: Encodable, Sendable {
-            let label: String
-            let value: String
-        }
+        typealias Fact = LabelledValue
 
         let heading: String
         let facts: [Fact]

@@ -17,10 +17,7 @@ struct TrainingResults: Sendable, Equatable {
 
 /// A programme as visitors read it, from a content (the current one, or a past version's).
 struct ProgrammePage: Encodable, Sendable {
-    struct Fact: Encodable, Sendable {
-        let label: String
-        let value: String
-    }
+    typealias Fact = LabelledValue
 
     let heading: String
     let draft: Bool
