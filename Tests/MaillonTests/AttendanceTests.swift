@@ -157,3 +157,61 @@ struct AttendanceTests {
         }
     }
 }
+
+@Suite("Training documents")
+struct TrainingDocumentTests {
+    @Test("The PDF writer: a well-formed file (each cross-reference points at its object), accents in Windows-1252, delimiters escaped, long text wrapped")
+    func writer() throws {
+        var pdf = PDFWriter()
+        pdf.paragraph("Certificat de réalisation — 3,5 heures (été) € \\ ok")
+        for index in 0..<80 { pdf.paragraph("Ligne \(index) " + String(repeating: "mot ", count: 40)) }
+        pdf.signature("M10 20 L30 40 L50 45", x: 50, top: 100, width: 100, height: 30)
+        let data = pdf.render()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.hasPrefix("%PDF-1.4") && text.hasSuffix("%%EOF\n"))
+        #expect(PDFWriter.escape("réalisation (été) € \\") == #"r\351alisation \(\351t\351\) \200 \\"#)
+        let bytes = [UInt8](data)
+        let startxref = try #require(text.range(of: "startxref\n")).upperBound
+        let xrefOffset = try #require(Int(text[startxref...].prefix { $0.isNumber }))
+        let table = String(decoding: bytes[xrefOffset...], as: UTF8.self)
+        let offsets = table.split(separator: "\n").dropFirst(3).prefix { $0.hasSuffix(" n ") || $0.hasSuffix(" n") }.compactMap { Int($0.prefix(10)) }
+        #expect(offsets.count > 5)
+        for (index, offset) in offsets.enumerated() {
+            #expect(String(decoding: bytes[offset..<min(bytes.count, offset + 12)], as: UTF8.self).hasPrefix("\(index + 1) 0 obj"))
+        }
+        #expect(text.contains("/Count 3") || text.contains("/Count 4"), "the text ran onto several pages")
+        #expect(PDFWriter.wrap(String(repeating: "a", count: 300), width: 100, size: 10).allSatisfy { $0.count <= 19 })
+    }
+
+    @Test("The attendance sheet (trainers, admins) and each trainee's certificate (once the session ended) with the hours actually signed")
+    func sheetAndCertificate() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, admin) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            try await trainees[0].post("/sign/\(halfDays[0].code)", ["drawing": "M10 20 L30 40 L50 45"])
+            try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDays[0].requireID())/countersign", ["typed": "Fanny Formatrice"])
+            let sheet = try await trainer.get("/trainings/sessions/\(sessionID)/attendance.pdf")
+            #expect(sheet.status == .ok && sheet.headers.contentType?.subType == "pdf")
+            let body = String(decoding: sheet.body.readableBytesView, as: UTF8.self)
+            #expect(body.contains(PDFWriter.escape("Feuille d'émargement")) && body.contains(PDFWriter.escape("Contresigné par Marie Seconde")) && body.contains("(Fanny Formatrice)"))
+            #expect(body.contains(" l S"), "the drawn signature is drawn")
+            #expect(try await trainees[0].get("/trainings/sessions/\(sessionID)/attendance.pdf").status == .forbidden)
+
+            let enrolment = try #require(try await Enrolment.query(on: ctx.db).filter(\.$user.$id == User.query(on: ctx.db).filter(\.$email == "une@example.org").first()?.id).first())
+            let path = "/trainings/sessions/\(sessionID)/certificates/\(try enrolment.requireID())"
+            #expect(try await trainees[0].get(path).status == .notFound, "not before the end")
+            ctx.time.advance(by: 2 * 86400)
+            try await signIn(trainees[0], email: "une@example.org")
+            try await signIn(trainees[1], email: "deux@example.org")
+            #expect(try await trainees[0].get("/trainings/sessions/\(sessionID)").html.contains(path))
+            let certificate = try await trainees[0].get(path)
+            #expect(certificate.status == .ok)
+            let text = String(decoding: certificate.body.readableBytesView, as: UTF8.self)
+            #expect(text.contains(PDFWriter.escape("Certificat de réalisation")))
+            #expect(text.contains(PDFWriter.escape("Durée effectivement suivie : 3,5 heures sur 14 heures prévues")))
+            #expect(try await trainees[1].get(path).status == .notFound, "someone else's certificate")
+            try await signIn(admin)
+            #expect(try await admin.get(path).status == .ok)
+        }
+    }
+}

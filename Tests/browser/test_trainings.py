@@ -130,3 +130,44 @@ def test_half_day_signed_and_countersigned(driver, server, check_accessibility):
     submit(driver, "countersign")
     assert "Demi-journée contresignée et close." in driver.page_source
     sign_out(driver)
+
+
+def download(driver, url):
+    """Fetches `url` with the browser's cookies (a PDF the browser would only display)."""
+    import urllib.request
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    request = urllib.request.Request(url, headers={"Cookie": cookies})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Content-Type"].startswith("application/pdf")
+        return response.read()
+
+
+def pdf_text(data):
+    import io
+    from pypdf import PdfReader
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_attendance_sheet_and_certificate_read_back(driver, server):
+    """The demo's past session: its attendance sheet and a trainee's certificate, read back with pypdf."""
+    driver.delete_all_cookies()
+    sign_in(driver, server, "admin@maillon.example", server.demo_password)
+    driver.get(server.base + "/trainings")
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Accessibilité numérique : les bases du RGAA"))
+    past = driver.find_element(By.XPATH, "//h3[normalize-space()='Sessions passées']/following-sibling::ul//a")
+    click_and_wait(driver, past)
+    session_url = driver.current_url
+    sheet = pdf_text(download(driver, driver.find_element(By.LINK_TEXT, "Feuille d'émargement (PDF)").get_attribute("href")))
+    assert "Feuille d'émargement" in sheet
+    assert "Accessibilité numérique : les bases du RGAA" in sheet
+    assert sheet.count("Contresigné par") == 2
+    assert "Absent·e" in sheet
+    sign_out(driver)
+
+    sign_in(driver, server, "membre10@maillon.example", server.demo_password)
+    driver.get(session_url)
+    certificate = pdf_text(download(driver, driver.find_element(By.LINK_TEXT, "Mon certificat de réalisation (PDF)").get_attribute("href")))
+    assert "Certificat de réalisation" in certificate
+    assert "Durée effectivement suivie : 7 heures sur 7 heures prévues" in certificate
+    assert "Tester une page au clavier et avec un lecteur d'écran" in certificate
+    sign_out(driver)

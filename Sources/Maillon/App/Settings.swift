@@ -43,6 +43,10 @@ public struct Settings: Sendable {
     public var disabilityReferentContact: String? = nil
     /// How many days before a training session its convocations are mailed.
     public var convocationDays: Int = 7
+    /// The training organisation's registration number (numéro de déclaration d'activité), on certificates.
+    public var trainingOrganisationNumber: String? = nil
+    /// A JPEG of the organisation's signature (and stamp), printed on certificates.
+    public var trainingSignatureImage: String? = nil
 
     public struct SMTPSettings: Sendable, Equatable {
         public enum Security: String, Sendable { case starttls, tls, none }
@@ -176,6 +180,8 @@ public struct Settings: Sendable {
             guard let days = Int($0), (1...60).contains(days) else { throw SettingsError.invalid("CONVOCATION_DAYS", $0) }
             return days
         } ?? 7
+        settings.trainingOrganisationNumber = value("TRAINING_ORGANISATION_NUMBER")
+        settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
         return settings
     }
 

@@ -64,7 +64,46 @@ extension DemoCommunity {
             Article 6 — Réclamations. Toute réclamation peut être adressée par le formulaire du site ou à formation@maillon.example ; elle reçoit une réponse écrite.
             """, by: author, on: database, now: now)
         try await seedSession(of: trainings[0], by: author)
+        try await seedPastSession(of: trainings[1], by: author)
         return programmes.count
+    }
+
+    /// A remote day six weeks ago: five trainees signed both half-days (one was absent in the
+    /// afternoon), the trainer countersigned each; certificates can be downloaded.
+    private func seedPastSession(of training: Training, by admin: User) async throws {
+        let day = Recurrence.calendar.startOfDay(for: now.addingTimeInterval(-42 * 86400))
+        let enrolledOn = day.addingTimeInterval(-14 * 86400)
+        var input = SessionInput(values: ["day1": String(FormReader.localDateTimeValue(now.addingTimeInterval(86400)).prefix(10)), "morning_start": "09:00",
+                                          "morning_end": "12:30", "afternoon_start": "13:30", "afternoon_end": "17:00", "online_url": "https://visio.example.org/rgaa",
+                                          "capacity": "8", "price": "300", "trainers": "membre3@maillon.example"], modality: .remote, now: now)
+        guard input.errors.isEmpty, let morning = SessionInput.at(day, 9 * 60), let noon = SessionInput.at(day, 12 * 60 + 30),
+              let afternoon = SessionInput.at(day, 13 * 60 + 30), let evening = SessionInput.at(day, 17 * 60) else {
+            throw Abort(.internalServerError, reason: "the demo's past session does not validate")
+        }
+        input.halfDays = [(morning, noon), (afternoon, evening)]
+        let people = try await User.query(on: database).filter(\.$email ~~ (["membre3@maillon.example"] + (10...14).map { "membre\($0)@maillon.example" })).sort(\.$email).all()
+        guard let trainer = people.first(where: { $0.email == "membre3@maillon.example" }) else { return }
+        let session = try await SessionScheduling(database: database, now: enrolledOn).schedule(training, input, trainers: [trainer], by: admin)
+        let halfDays = try await TrainingHalfDay.query(on: database).filter(\.$session.$id == session.requireID()).sort(\.$startsAt).all()
+        for (index, member) in people.filter({ $0.id != trainer.id }).enumerated() {
+            let answers = EnrolmentInput(values: ["expectations": "Rendre accessibles les sites de mes clients associatifs", "level": "practising",
+                                                  "trainee_status": "other", "funding": index % 2 == 0 ? "opco" : "person", "ack_programme": "yes", "ack_rules": "yes"])
+            let registration = try await Enrolling.record(session, userID: member.requireID(), answers, on: database, now: enrolledOn)
+            guard let enrolment = try await Enrolment.query(on: database).filter(\.$registration.$id == registration.requireID()).first() else { continue }
+            for (part, halfDay) in halfDays.enumerated() {
+                let signedAt = halfDay.startsAt.addingTimeInterval(Double(5 + index) * 60)
+                if part == 1 && index == 4 {
+                    try await Attending(database: database, now: halfDay.endsAt).mark(halfDay, enrolment: enrolment, absent: true, connected: nil, by: trainer)
+                } else {
+                    _ = try await Attending(database: database, now: signedAt).sign(halfDay, enrolment, drawing: index % 2 == 0 ? "M10 40 L30 10 L50 40 L70 15 L90 38" : "",
+                                                                                    typed: member.name, ip: "192.0.2.\(10 + index)", device: "Mozilla/5.0 (Android 14) Mobile")
+                }
+            }
+        }
+        for halfDay in halfDays {
+            try await Attending(database: database, now: halfDay.endsAt.addingTimeInterval(300)).countersign(halfDay.requireID(), by: trainer,
+                                                                                                            drawing: "M5 30 L25 5 L45 30 L65 8", typed: trainer.name)
+        }
     }
 
     /// A coming two-day session of the pricing training, with a trainer and a few trainees.

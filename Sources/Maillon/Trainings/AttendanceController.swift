@@ -7,6 +7,8 @@ import Vapor
 struct AttendanceController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance"], use: overview)
+        routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance.pdf"], use: sheet)
+        routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "certificates", ":enrolment"], use: certificate)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance", ":halfDay"], use: halfDay)
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance", ":halfDay", "mark"], use: mark)
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance", ":halfDay", "countersign"], use: countersign)
@@ -180,6 +182,35 @@ struct AttendanceController: RouteCollection {
         }
         try await req.flash(.success, "attendance.flash.countersigned")
         return req.redirect(to: SiteURL.trainingAttendance(try session.requireID()), redirectType: .normal)
+    }
+
+    /// The attendance sheet, for the session's trainers and the admins.
+    @Sendable func sheet(req: Request) async throws -> Response {
+        let (session, _, _) = try await run(req)
+        let documents = TrainingDocuments(database: req.db, settings: req.maillon.settings, t: req.t)
+        return Self.pdf(documents.attendanceSheet(try await documents.facts(session)), name: "emargement.pdf")
+    }
+
+    /// A trainee's certificate of completion, once the session has ended: for them, its trainers and the admins.
+    @Sendable func certificate(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        guard let id = req.parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: req.db),
+              let enrolmentID = req.parameters.get("enrolment", as: UUID.self),
+              let enrolment = try await Enrolment.find(enrolmentID, on: req.db), enrolment.$session.id == id else { throw PageError.notFound }
+        let trainers = Set(try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id))
+        guard enrolment.$user.id == user.id || AccessPolicy.allows(req.principal, .runTrainingSession(trainers: trainers)) else { throw PageError.notFound }
+        let documents = TrainingDocuments(database: req.db, settings: req.maillon.settings, t: req.t)
+        let facts = try await documents.facts(session)
+        guard facts.event.endsAt <= req.now, facts.enrolments.contains(where: { $0.id == enrolmentID }) else { throw PageError.notFound }
+        return Self.pdf(documents.certificate(facts, for: enrolment, now: req.now), name: "certificat-de-realisation.pdf")
+    }
+
+    static func pdf(_ data: Data, name: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(name)\"")
+        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
     // MARK: The trainee's side

@@ -37,6 +37,7 @@ struct ProgrammePage: Encodable, Sendable {
     let editURL: String?
     let complaintURL: String
     var sessions: [SessionLine] = []
+    var endedSessions: [SessionLine] = []
     var scheduleURL: String? = nil
 
     init(_ content: TrainingContent, training: Training, version: Int, updatedAt: Date, results: TrainingResults?, manages: Bool, req: Request) {

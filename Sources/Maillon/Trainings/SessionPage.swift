@@ -17,6 +17,9 @@ struct SessionPage: Encodable, Sendable {
     let withdrawURL: String?
     let traineesURL: String?
     let attendanceURL: String
+    let sheetURL: String
+    /// The reader's certificate, once the session has ended.
+    let certificateURL: String?
     let closed: String?
     let referent: String
     let rulesURL: String
@@ -31,6 +34,12 @@ struct SessionPage: Encodable, Sendable {
         let hours = SessionInput.hours(halfDays.map { ($0.startsAt, $0.endsAt) })
         let rounded = (hours * 2).rounded() / 2
         return rounded == rounded.rounded() ? t.count("training.hours", Int(rounded)) : t("session.hours_fraction", String(format: "%.1f", rounded))
+    }
+
+    private static func certificate(_ req: Request, event: Event, registration: Registration?, sessionID: UUID) async throws -> String? {
+        guard event.endsAt <= req.now, let registration, registration.status == .confirmed,
+              let enrolment = try await Enrolment.query(on: req.db).filter(\.$registration.$id == registration.requireID()).first() else { return nil }
+        return "\(SiteURL.trainingSession(sessionID))/certificates/\(try enrolment.requireID().uuidString)"
     }
 
     static func build(_ req: Request, _ session: TrainingSession, training: Training, event: Event) async throws -> SessionPage {
@@ -65,6 +74,8 @@ struct SessionPage: Encodable, Sendable {
             enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
+            sheetURL: SiteURL.trainingAttendance(id) + ".pdf",
+            certificateURL: try await certificate(req, event: event, registration: registration, sessionID: id),
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
             referent: settings.disabilityReferentName.map { t("training.referent", $0, settings.disabilityReferentContact ?? "") } ?? t("training.referent_unset"),
             rulesURL: SiteURL.trainingRules)
@@ -79,11 +90,20 @@ struct SessionLine: Encodable, Sendable {
     let seats: String
 
     static func coming(_ training: Training, _ req: Request) async throws -> [SessionLine] {
+        try await lines(training, req, ended: false)
+    }
+
+    /// The last sessions that ended (for admins: their attendance sheets, certificates).
+    static func ended(_ training: Training, _ req: Request) async throws -> [SessionLine] {
+        try await lines(training, req, ended: true)
+    }
+
+    private static func lines(_ training: Training, _ req: Request, ended: Bool) async throws -> [SessionLine] {
         let t = req.t
-        let sessions = try await TrainingSession.query(on: req.db).filter(\.$training.$id == training.requireID())
-            .join(Event.self, on: \TrainingSession.$event.$id == \Event.$id)
-            .filter(Event.self, \.$status == .scheduled).filter(Event.self, \.$endsAt > req.now)
-            .sort(Event.self, \.$startsAt).limit(20).all()
+        let query = TrainingSession.query(on: req.db).filter(\.$training.$id == (try training.requireID()))
+            .join(Event.self, on: \TrainingSession.$event.$id == \Event.$id).filter(Event.self, \.$status == .scheduled)
+        let sessions = try await (ended ? query.filter(Event.self, \.$endsAt <= req.now).sort(Event.self, \.$startsAt, .descending)
+            : query.filter(Event.self, \.$endsAt > req.now).sort(Event.self, \.$startsAt)).limit(20).all()
         return try sessions.map { session in
             let event = try session.joined(Event.self)
             let days = Recurrence.calendar.isDate(event.startsAt, inSameDayAs: event.endsAt)

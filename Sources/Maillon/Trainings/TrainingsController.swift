@@ -52,6 +52,7 @@ struct TrainingsController: RouteCollection {
                                  results: try await TrainingResults.compute(for: training, on: req.db), manages: manages, req: req)
         page.sessions = try await SessionLine.coming(training, req)
         if manages, training.status == .published { page.scheduleURL = SiteURL.newTrainingSession(try training.requireID()) }
+        if manages { page.endedSessions = try await SessionLine.ended(training, req) }
         return try await req.renderPage("training", title: page.heading, page)
     }
 
