@@ -193,5 +193,5 @@ struct PDFWriter {
 }
 
 private extension String {
-    func leftPadded(to length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
+    func leftPadded(to length: Int) -> String { String(repeating: Character("0"), count: max(0, length - count)) + self }
 }
