@@ -200,6 +200,14 @@ struct TrainingDocumentTests {
             let enrolment = try #require(try await Enrolment.query(on: ctx.db).filter(\.$user.$id == User.query(on: ctx.db).filter(\.$email == "une@example.org").first()?.id).first())
             let path = "/trainings/sessions/\(sessionID)/certificates/\(try enrolment.requireID())"
             #expect(try await trainees[0].get(path).status == .notFound, "not before the end")
+            // The trainer assesses the first objective: not acquired at entry, acquired at the end.
+            let grid = try await trainer.get("/trainings/sessions/\(sessionID)/assessment")
+            #expect(grid.status == .ok && grid.html.contains("Calculer son taux journalier"))
+            #expect(try await trainees[0].post("/trainings/sessions/\(sessionID)/assessment/\(try enrolment.requireID())", ["result0": "acquired"]).status == .forbidden)
+            #expect(try await trainer.post("/trainings/sessions/\(sessionID)/assessment/\(try enrolment.requireID())",
+                                           ["entry0": "not_acquired", "result0": "acquired", "result1": "nonsense"]).status == .seeOther)
+            let assessed = try await ObjectiveAssessment.query(on: ctx.db).all()
+            #expect(assessed.count == 1 && assessed[0].entry == .notAcquired && assessed[0].result == .acquired && assessed[0].objective == "Calculer son taux journalier")
             ctx.time.advance(by: 2 * 86400)
             try await signIn(trainees[0], email: "une@example.org")
             try await signIn(trainees[1], email: "deux@example.org")
@@ -209,6 +217,7 @@ struct TrainingDocumentTests {
             let text = String(decoding: certificate.body.readableBytesView, as: UTF8.self)
             #expect(text.contains(PDFWriter.escape("Certificat de réalisation")))
             #expect(text.contains(PDFWriter.escape("Durée effectivement suivie : 3,5 heures sur 14 heures prévues")))
+            #expect(text.contains(PDFWriter.escape("Calculer son taux journalier — Acquis")) && text.contains(PDFWriter.escape("Rédiger un devis lisible — non évalué")))
             #expect(try await trainees[1].get(path).status == .notFound, "someone else's certificate")
             try await signIn(admin)
             #expect(try await admin.get(path).status == .ok)

@@ -112,4 +112,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: SessionsController())
     try app.register(collection: ComplaintsController())
     try app.register(collection: AttendanceController())
+    try app.register(collection: AssessmentController())
 }

@@ -54,5 +54,6 @@ enum DatabaseSetup {
         migrations.add(Migrations017.CreateTrainingSessions())
         migrations.add(Migrations018.CreateComplaints())
         migrations.add(Migrations019.CreateAttendance())
+        migrations.add(Migrations020.CreateAssessments())
     }
 }

@@ -18,6 +18,7 @@ struct SessionPage: Encodable, Sendable {
     let traineesURL: String?
     let attendanceURL: String
     let sheetURL: String
+    let assessmentURL: String
     /// The reader's certificate, once the session has ended.
     let certificateURL: String?
     let closed: String?
@@ -74,7 +75,7 @@ struct SessionPage: Encodable, Sendable {
             enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
-            sheetURL: SiteURL.trainingAttendance(id) + ".pdf",
+            sheetURL: SiteURL.trainingAttendance(id) + ".pdf", assessmentURL: SiteURL.trainingSession(id) + "/assessment",
             certificateURL: try await certificate(req, event: event, registration: registration, sessionID: id),
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
             referent: settings.disabilityReferentName.map { t("training.referent", $0, settings.disabilityReferentContact ?? "") } ?? t("training.referent_unset"),

@@ -19,6 +19,8 @@ struct TrainingDocuments {
         let enrolments: [Enrolment]
         let names: [UUID: String]
         let attendances: [Attendance]
+        let assessments: [ObjectiveAssessment]
+        let objectives: [String]
     }
 
     func facts(_ session: TrainingSession) async throws -> Facts {
@@ -32,9 +34,10 @@ struct TrainingDocuments {
             .sort(\.$createdAt).all()
         let people = try await User.query(on: database).filter(\.$id ~~ (trainerIDs + enrolments.compactMap(\.$user.id) + halfDays.compactMap(\.$trainer.id))).all()
         let attendances = try await Attendance.query(on: database).filter(\.$halfDay.$id ~~ halfDays.compactMap(\.id)).all()
+        let assessments = try await ObjectiveAssessment.query(on: database).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all()
         return Facts(session: session, training: training, event: event, halfDays: halfDays, trainers: people.filter { trainerIDs.contains($0.id ?? UUID()) },
                      enrolments: enrolments, names: Dictionary(people.map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a }),
-                     attendances: attendances)
+                     attendances: attendances, assessments: assessments, objectives: try await SessionObjectives.of(session, on: database))
     }
 
     /// Hours attended by an enrolment: the half-days signed (or proven by connection), whole.
@@ -124,8 +127,12 @@ struct TrainingDocuments {
         pdf.paragraph(t("documents.nature_value"), after: 8)
         pdf.paragraph(t("documents.dates", days(facts)))
         pdf.paragraph(t("documents.hours", Self.hours(hours, t.locale), Self.hours(planned, t.locale)), bold: true, after: 12)
-        pdf.paragraph(t("documents.objectives"), bold: true)
-        for objective in facts.training.content.objectiveList { pdf.paragraph("• " + objective, indent: 10, after: 2) }
+        // The end-of-training attestation: each objective and where the trainer assessed the trainee.
+        pdf.paragraph(t("documents.attestation"), size: 13, bold: true)
+        for (index, objective) in facts.objectives.enumerated() {
+            let assessed = facts.assessments.first { $0.$enrolment.id == enrolment.id && $0.objectiveIndex == index }?.result
+            pdf.paragraph("• " + objective + " — " + (assessed.map { t("assessment.result.\($0.rawValue)") } ?? t("assessment.not_assessed")), indent: 10, after: 2)
+        }
         pdf.space(16)
         pdf.paragraph(t("documents.issued", DateFormatting.date(now, t.locale), settings.communityName), after: 6)
         if let path = settings.trainingSignatureImage, let image = FileManager.default.contents(atPath: path) {
