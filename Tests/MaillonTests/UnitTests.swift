@@ -70,6 +70,9 @@ struct UnitTests {
             if status != .received { #expect(keys.contains("complaint.move.\(status.rawValue)")) }
         }
         for status in ImprovementAction.Status.allCases { #expect(keys.contains("improvement.status.\(status.rawValue)")) }
+        for kind in SurveyRequest.Kind.allCases {
+            for key in ["survey.heading.", "survey.field.satisfaction.", "survey.field.objectives_met.", "notify.survey."] { #expect(keys.contains(key + kind.rawValue)) }
+        }
         for result in ObjectiveAssessment.Result.allCases { #expect(keys.contains("assessment.result.\(result.rawValue)")) }
         for refusal in [Attending.Refusal.codeUnknown, .codeExpired, .notEnrolled, .alreadySigned, .closed, .signatureMissing] { #expect(keys.contains(refusal.key)) }
     }

@@ -43,6 +43,8 @@ public struct Settings: Sendable {
     public var disabilityReferentContact: String? = nil
     /// How many days before a training session its convocations are mailed.
     public var convocationDays: Int = 7
+    /// How many days after a session its cold survey is sent.
+    public var coldSurveyDays: Int = 60
     /// The training organisation's registration number (numéro de déclaration d'activité), on certificates.
     public var trainingOrganisationNumber: String? = nil
     /// A JPEG of the organisation's signature (and stamp), printed on certificates.
@@ -180,6 +182,10 @@ public struct Settings: Sendable {
             guard let days = Int($0), (1...60).contains(days) else { throw SettingsError.invalid("CONVOCATION_DAYS", $0) }
             return days
         } ?? 7
+        settings.coldSurveyDays = try value("COLD_SURVEY_DAYS").map {
+            guard let days = Int($0), (7...365).contains(days) else { throw SettingsError.invalid("COLD_SURVEY_DAYS", $0) }
+            return days
+        } ?? 60
         settings.trainingOrganisationNumber = value("TRAINING_ORGANISATION_NUMBER")
         settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
         return settings

@@ -69,6 +69,7 @@ func registerJobs(_ app: Application) throws {
     registry.register(TellMissionSuggestionsJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ConvocationsJob(), .every(3600))
+    try registry.schedule(SurveysJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
@@ -113,4 +114,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: ComplaintsController())
     try app.register(collection: AttendanceController())
     try app.register(collection: AssessmentController())
+    try app.register(collection: SurveysController())
 }

@@ -55,5 +55,6 @@ enum DatabaseSetup {
         migrations.add(Migrations018.CreateComplaints())
         migrations.add(Migrations019.CreateAttendance())
         migrations.add(Migrations020.CreateAssessments())
+        migrations.add(Migrations021.CreateSurveys())
     }
 }

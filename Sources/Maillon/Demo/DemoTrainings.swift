@@ -104,6 +104,27 @@ extension DemoCommunity {
             try await Attending(database: database, now: halfDay.endsAt.addingTimeInterval(300)).countersign(halfDay.requireID(), by: trainer,
                                                                                                             drawing: "M5 30 L25 5 L45 30 L65 8", typed: trainer.name)
         }
+        // Everyone answered the hot survey, the trainer theirs.
+        let answeredAt = evening.addingTimeInterval(86400)
+        let comments = ["Très concret, merci !", "J'aurais aimé plus de temps sur les lecteurs d'écran.", "", "Le quiz de sortie m'a aidé à fixer les notions.", ""]
+        for (index, member) in people.enumerated() {
+            let request = SurveyRequest()
+            request.$session.id = try session.requireID()
+            request.kind = member.id == trainer.id ? .trainer : .hot
+            request.$user.id = member.id
+            request.sentAt = evening
+            request.answeredAt = answeredAt
+            try await request.create(on: database)
+            let response = SurveyResponse()
+            response.$session.id = try session.requireID()
+            response.kind = request.kind
+            response.satisfaction = [5, 4, 5, 4, 5, 4][index % 6]
+            response.objectivesMet = request.kind == .trainer ? nil : [4, 5, 4, 5, 3][index % 5]
+            response.recommends = request.kind == .hot ? true : nil
+            response.comment = comments[index % comments.count]
+            response.createdAt = answeredAt
+            try await response.create(on: database)
+        }
     }
 
     /// A coming two-day session of the pricing training, with a trainer and a few trainees.

@@ -108,7 +108,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// One's enrolment in a training session, and its convocation.
     public static let trainingEnrolment = NotificationKind(id: "training_enrolment", defaultChannel: .email, essential: true, adminOnly: false)
 
-    public static let all: [NotificationKind] = [trainingEnrolment, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A training session's survey to answer.
+    public static let trainingSurvey = NotificationKind(id: "training_survey", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

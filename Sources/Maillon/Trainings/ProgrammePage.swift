@@ -2,17 +2,13 @@ import Fluent
 import Vapor
 
 /// The results a programme shows (Qualiopi indicator 2): people trained, completion rate,
-/// satisfaction — computed from the sessions that ended, never typed.
+/// satisfaction — computed from the sessions that ended, never typed (`compute`, beside the surveys).
 struct TrainingResults: Sendable, Equatable {
     var trained = 0
     /// Share of trainees who completed, 0…1; nil before any session ended.
     var completion: Double?
     /// Mean hot-survey satisfaction out of 5; nil before any answer.
     var satisfaction: Double?
-
-    /// Sessions, attendance and surveys come next (issue 10): until a session of this training has
-    /// ended there is nothing to count, and the page says so.
-    static func compute(for training: Training, on db: any Database) async throws -> TrainingResults { TrainingResults() }
 }
 
 /// A programme as visitors read it, from a content (the current one, or a past version's).
@@ -71,13 +67,17 @@ struct ProgrammePage: Encodable, Sendable {
         showsResults = results != nil
         let results = results ?? TrainingResults()
         resultsEmpty = results.trained == 0
-        self.results = [
-            .init(label: t("training.results.trained"), value: String(results.trained)),
-            .init(label: t("training.results.completion"), value: results.completion.map { String(Int(($0 * 100).rounded())) + " %" } ?? "—"),
-            .init(label: t("training.results.satisfaction"), value: results.satisfaction.map { String(format: "%.1f / 5", $0) } ?? "—"),
-        ]
+        self.results = Self.resultLines(results, t)
         editURL = manages ? training.id.map(SiteURL.trainingEdit) : nil
         complaintURL = SiteURL.newComplaint + "?training=" + training.slug
+    }
+
+    static func resultLines(_ results: TrainingResults, _ t: Translator) -> [Fact] {
+        [
+            .init(label: t("training.results.trained"), value: String(results.trained)),
+            .init(label: t("training.results.completion"), value: results.completion.map { String(Int(($0 * 100).rounded())) + " %" } ?? "—"),
+            .init(label: t("training.results.satisfaction"), value: results.satisfaction.map { t("training.results.out_of_five", DocumentsNumber.decimal($0, t.locale)) } ?? "—"),
+        ]
     }
 
     /// "14 heures sur 2 jours" / "3 hours over half a day".

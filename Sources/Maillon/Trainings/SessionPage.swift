@@ -21,6 +21,8 @@ struct SessionPage: Encodable, Sendable {
     let assessmentURL: String
     /// The reader's certificate, once the session has ended.
     let certificateURL: String?
+    /// For its trainers and admins, once it has ended: people trained, completion, satisfaction.
+    let results: [LabelledValue]
     let closed: String?
     let referent: String
     let rulesURL: String
@@ -77,6 +79,7 @@ struct SessionPage: Encodable, Sendable {
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
             sheetURL: SiteURL.trainingAttendance(id) + ".pdf", assessmentURL: SiteURL.trainingSession(id) + "/assessment",
             certificateURL: try await certificate(req, event: event, registration: registration, sessionID: id),
+            results: runs && event.endsAt <= req.now ? ProgrammePage.resultLines(try await TrainingResults.compute(sessions: [id], on: req.db), t) : [],
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
             referent: settings.disabilityReferentName.map { t("training.referent", $0, settings.disabilityReferentContact ?? "") } ?? t("training.referent_unset"),
             rulesURL: SiteURL.trainingRules)

@@ -142,8 +142,12 @@ struct TrainingDocuments {
         return pdf.render()
     }
 
-    /// "3,5" in French, "3.5" in English; whole hours without decimals.
-    static func hours(_ value: Double, _ locale: AppLocale) -> String {
+    static func hours(_ value: Double, _ locale: AppLocale) -> String { DocumentsNumber.decimal(value, locale) }
+}
+
+/// Numbers as people read them: "3,5" in French, "3.5" in English; whole numbers without decimals.
+enum DocumentsNumber {
+    static func decimal(_ value: Double, _ locale: AppLocale) -> String {
         guard value != value.rounded() else { return String(Int(value)) }
         let text = String(format: "%.1f", value)
         return locale == .fr ? text.replacingOccurrences(of: ".", with: ",") : text

@@ -49,7 +49,7 @@ struct TrainingsController: RouteCollection {
         // A draft does not exist for anyone but the admins.
         guard training.status == .published || manages else { throw PageError.notFound }
         var page = ProgrammePage(training.content, training: training, version: training.version, updatedAt: training.updatedAt,
-                                 results: try await TrainingResults.compute(for: training, on: req.db), manages: manages, req: req)
+                                 results: try await TrainingResults.compute(for: training, now: req.now, on: req.db), manages: manages, req: req)
         page.sessions = try await SessionLine.coming(training, req)
         if manages, training.status == .published { page.scheduleURL = SiteURL.newTrainingSession(try training.requireID()) }
         if manages { page.endedSessions = try await SessionLine.ended(training, req) }
