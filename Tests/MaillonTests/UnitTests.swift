@@ -73,6 +73,7 @@ struct UnitTests {
         for kind in SurveyRequest.Kind.allCases {
             for key in ["survey.heading.", "survey.field.satisfaction.", "survey.field.objectives_met.", "notify.survey."] { #expect(keys.contains(key + kind.rawValue)) }
         }
+        for gap in ["no_hours", "price_zero", "not_countersigned"] { #expect(keys.contains("bpf.gap.\(gap)")) }
         for result in ObjectiveAssessment.Result.allCases { #expect(keys.contains("assessment.result.\(result.rawValue)")) }
         for refusal in [Attending.Refusal.codeUnknown, .codeExpired, .notEnrolled, .alreadySigned, .closed, .signatureMissing] { #expect(keys.contains(refusal.key)) }
     }

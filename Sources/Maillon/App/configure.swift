@@ -115,4 +115,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: AttendanceController())
     try app.register(collection: AssessmentController())
     try app.register(collection: SurveysController())
+    try app.register(collection: BPFController())
 }

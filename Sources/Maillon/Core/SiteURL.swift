@@ -104,6 +104,7 @@ public enum SiteURL {
     public static func adminComplaint(_ id: UUID) -> String { "\(adminComplaints)/\(id.uuidString)" }
     public static let adminImprovements = "/admin/improvements"
     public static func trainingSurvey(_ session: UUID, _ kind: SurveyRequest.Kind) -> String { "\(trainingSession(session))/survey/\(kind.rawValue)" }
+    public static let adminBPF = "/admin/trainings/bpf"
     public static let sign = "/sign"
     public static func sign(_ code: String) -> String { "\(sign)/\(code)" }
     public static func trainingAttendance(_ session: UUID) -> String { "\(trainingSession(session))/attendance" }
