@@ -224,3 +224,40 @@ struct TrainingDocumentTests {
         }
     }
 }
+
+@Suite("Keeping training records")
+struct TrainingRetentionTests {
+    @Test("Erasing a trainee who attended closes the account; their name stays on the attendance sheet and certificate for three years (six when co-funded), then goes")
+    func retention() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, admin) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            let user = try #require(try await User.query(on: ctx.db).filter(\.$email == "une@example.org").first())
+            try await User.query(on: ctx.db).filter(\.$id == user.requireID()).set(\.$name, to: "Ulysse Unique").update()
+            try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Ulysse Unique"])
+            try await trainer.post("/trainings/sessions/\(sessionID)/attendance/\(halfDays[0].requireID())/countersign", ["typed": "F"])
+            let enrolmentID = try #require(try await Enrolment.query(on: ctx.db).filter(\.$user.$id == user.requireID()).first()?.requireID())
+            ctx.time.advance(by: 3 * 86400)
+            try await signIn(trainees[0], email: "une@example.org")
+            try await trainees[0].get("/account/delete")
+            #expect(try await trainees[0].post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+            #expect(try await User.find(user.requireID(), on: ctx.db) == nil, "the account is closed")
+            let enrolment = try #require(try await Enrolment.find(enrolmentID, on: ctx.db))
+            #expect(enrolment.retainedName == "Ulysse Unique" && enrolment.expectations.isEmpty)
+            let years = Recurrence.calendar.dateComponents([.year], from: halfDays[3].endsAt, to: try #require(enrolment.retainedUntil)).year
+            #expect(years == 6, "paid by an OPCO: six years")
+            try await signIn(admin)
+            let certificate = try await admin.get("/trainings/sessions/\(sessionID)/certificates/\(enrolmentID)")
+            #expect(String(decoding: certificate.body.readableBytesView, as: UTF8.self).contains("Ulysse Unique"))
+            let stored = try await everyStoredValue(ctx.db)
+            #expect(stored.filter { $0.contains("Ulysse Unique") }.count == 2, "the retained name and the typed signature: the records the law keeps")
+            #expect(!stored.contains { $0.contains("une@example.org") || $0.contains(user.id!.uuidString) })
+
+            ctx.time.advance(by: 6 * 366 * 86400)
+            try await HousekeepingJob().run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            #expect(try await Enrolment.find(enrolmentID, on: ctx.db)?.retainedName == nil)
+            #expect(!(try await everyStoredValue(ctx.db)).contains { $0.contains("Ulysse Unique") }, "then the name goes, signature included")
+            #expect(try await admin.get("/privacy").html.contains("trois ans"))
+        }
+    }
+}

@@ -45,6 +45,7 @@ struct HousekeepingJob: Job {
         try await queue.scrubFinished(olderThan: JobQueue.payloadRetention)
         try await queue.purgeFinished(olderThan: 7 * 86400)
         _ = try await ApplicationRetention.purgeDeclined(olderThan: context.maillon.settings.declinedRetentionDays, on: context.db, now: context.now)
+        try await TrainingRetention.forget(on: context.db, now: context.now)
         context.logger.info("Housekeeping done", metadata: ["sessions": "\(report.sessions)", "tokens": "\(report.tokens)"])
     }
 }

@@ -56,5 +56,6 @@ enum DatabaseSetup {
         migrations.add(Migrations019.CreateAttendance())
         migrations.add(Migrations020.CreateAssessments())
         migrations.add(Migrations021.CreateSurveys())
+        migrations.add(Migrations022.AddTrainingRetention())
     }
 }

@@ -13,7 +13,7 @@ struct PrivacyController: RouteCollection {
     @Sendable func privacy(req: Request) async throws -> Response {
         let t = req.t
         let page = MessagePage(heading: t("privacy.heading"),
-                               paragraphs: ["privacy.p1", "privacy.p2", "privacy.p3", "privacy.p4", "privacy.p5"].map { t($0, req.maillon.settings.communityName) },
+                               paragraphs: ["privacy.p1", "privacy.p2", "privacy.p3", "privacy.p4", "privacy.p_trainings", "privacy.p5"].map { t($0, req.maillon.settings.communityName) },
                                linkURL: req.currentUser == nil ? nil : SiteURL.account, linkLabel: t("privacy.manage"))
         return try await req.renderPage("message", title: page.heading, page)
     }

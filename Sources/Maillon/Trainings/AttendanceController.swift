@@ -108,7 +108,7 @@ struct AttendanceController: RouteCollection {
                 case (.present, _): state = t("attendance.signed_at", DateFormatting.time(attendance.signedAt ?? req.now, req.locale))
                 }
             }
-            return HalfDayPage.Row(enrolment: enrolment.id?.uuidString ?? "", name: enrolment.$user.id.flatMap { names[$0] } ?? t("person.former_member"),
+            return HalfDayPage.Row(enrolment: enrolment.id?.uuidString ?? "", name: enrolment.$user.id.flatMap { names[$0] } ?? enrolment.retainedName ?? t("person.former_member"),
                                    state: state, absentLabel: t("attendance.mark_absent_for", enrolment.$user.id.flatMap { names[$0] } ?? ""))
         }
         let open = halfDay.closedAt == nil

@@ -83,6 +83,10 @@ public final class Enrolment: Model, @unchecked Sendable {
     @Field(key: "acknowledged_at") public var acknowledgedAt: Date
     /// When the convocation was sent (evidence); nil until then.
     @OptionalField(key: "convocation_sent_at") public var convocationSentAt: Date?
+    /// Set when the trainee's account is erased while the law still requires their attendance and
+    /// certificate to be kept (three years, six when co-funded): the name those records carry, until then.
+    @OptionalField(key: "retained_name") public var retainedName: String?
+    @OptionalField(key: "retained_until") public var retainedUntil: Date?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 

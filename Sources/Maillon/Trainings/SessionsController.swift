@@ -188,7 +188,7 @@ struct SessionsController: RouteCollection {
         let rows = enrolments.map { enrolment in
             let registration = enrolment.$registration.id.flatMap { registrations[$0] }
             return TraineesPage.Row(
-                name: enrolment.$user.id.flatMap { names[$0] } ?? t("person.former_member"),
+                name: enrolment.$user.id.flatMap { names[$0] } ?? enrolment.retainedName ?? t("person.former_member"),
                 status: t("enrolment.state.\(registration?.status.rawValue ?? "cancelled")"),
                 facts: [t("enrolment.level.\(enrolment.level.rawValue)"), t("enrolment.trainee_status.\(enrolment.traineeStatus.rawValue)"),
                         t("enrolment.funding.\(enrolment.funding.rawValue)")],

@@ -29,11 +29,14 @@ struct TrainingDocuments {
               let event = try await Event.find(session.$event.id, on: database) else { throw PageError.notFound }
         let halfDays = try await TrainingHalfDay.query(on: database).filter(\.$session.$id == id).sort(\.$startsAt).all()
         let trainerIDs = try await TrainingTrainer.query(on: database).filter(\.$session.$id == id).all().compactMap(\.$user.id)
-        let enrolments = try await Enrolment.query(on: database).filter(\.$session.$id == id)
-            .join(Registration.self, on: \Enrolment.$registration.$id == \Registration.$id).filter(Registration.self, \.$status == .confirmed)
-            .sort(\.$createdAt).all()
-        let people = try await User.query(on: database).filter(\.$id ~~ (trainerIDs + enrolments.compactMap(\.$user.id) + halfDays.compactMap(\.$trainer.id))).all()
+        // Those with a seat, and anyone who attended (an erased trainee's seat is gone; their record stays).
         let attendances = try await Attendance.query(on: database).filter(\.$halfDay.$id ~~ halfDays.compactMap(\.id)).all()
+        let attended = Set(attendances.map { $0.$enrolment.id })
+        let all = try await Enrolment.query(on: database).filter(\.$session.$id == id).sort(\.$createdAt).all()
+        let confirmed = Set(try await Registration.query(on: database).filter(\.$id ~~ all.compactMap(\.$registration.id)).filter(\.$status == .confirmed).all()
+            .compactMap(\.id))
+        let enrolments = all.filter { enrolment in attended.contains(enrolment.id ?? UUID()) || enrolment.$registration.id.map(confirmed.contains) == true }
+        let people = try await User.query(on: database).filter(\.$id ~~ (trainerIDs + enrolments.compactMap(\.$user.id) + halfDays.compactMap(\.$trainer.id))).all()
         let assessments = try await ObjectiveAssessment.query(on: database).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all()
         return Facts(session: session, training: training, event: event, halfDays: halfDays, trainers: people.filter { trainerIDs.contains($0.id ?? UUID()) },
                      enrolments: enrolments, names: Dictionary(people.map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a }),
@@ -71,7 +74,7 @@ struct TrainingDocuments {
             pdf.paragraph(SessionPage.halfDayLine(halfDay, t), size: 12, bold: true)
             for enrolment in facts.enrolments {
                 pdf.space(0, needed: 40)
-                let name = enrolment.$user.id.flatMap { facts.names[$0] } ?? t("person.former_member")
+                let name = enrolment.$user.id.flatMap { facts.names[$0] } ?? enrolment.retainedName ?? t("person.former_member")
                 let attendance = facts.attendances.first { $0.$halfDay.id == halfDay.id && $0.$enrolment.id == enrolment.id }
                 let top = pdf.cursor + 14
                 pdf.text(name, x: left, top: top, size: 10)
@@ -119,7 +122,7 @@ struct TrainingDocuments {
     func certificate(_ facts: Facts, for enrolment: Enrolment, now: Date) -> Data {
         var pdf = PDFWriter()
         header(&pdf, facts, title: t("documents.certificate_title"))
-        let name = enrolment.$user.id.flatMap { facts.names[$0] } ?? t("person.former_member")
+        let name = enrolment.$user.id.flatMap { facts.names[$0] } ?? enrolment.retainedName ?? t("person.former_member")
         let hours = Self.hoursAttended(enrolment, halfDays: facts.halfDays, attendances: facts.attendances)
         let planned = SessionInput.hours(facts.halfDays.map { ($0.startsAt, $0.endsAt) })
         pdf.paragraph(t("documents.certificate_body", settings.communityName, name, t("enrolment.trainee_status.\(enrolment.traineeStatus.rawValue)")), after: 8)

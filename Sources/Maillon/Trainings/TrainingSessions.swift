@@ -213,7 +213,39 @@ struct TrainingEnrolmentsSection: PersonalDataSection {
         }
     }
 
+    /// The free-text answers go. Where the person attended, the attendance and certificate must be
+    /// kept (three years after the session, six when public or mutualised money paid: OPCO, CPF, a
+    /// public body): the enrolment keeps their name until then (`TrainingRetention` forgets it after).
     func beforeErase(userID: UUID, application: Application, on db: any Database, now: Date) async throws {
-        try await Enrolment.query(on: db).filter(\.$user.$id == userID).set(\.$expectations, to: "").set(\.$adaptation, to: "").update()
+        guard let user = try await User.find(userID, on: db) else { return }
+        for enrolment in try await Enrolment.query(on: db).filter(\.$user.$id == userID).all() {
+            enrolment.expectations = ""
+            enrolment.adaptation = ""
+            let attended = try await Attendance.query(on: db).filter(\.$enrolment.$id == enrolment.requireID()).filter(\.$status == .present).count() > 0
+            if attended, let session = try await TrainingSession.find(enrolment.$session.id, on: db),
+               let event = try await Event.find(session.$event.id, on: db) {
+                enrolment.retainedName = user.name
+                enrolment.retainedUntil = TrainingRetention.until(sessionEnded: event.endsAt, funding: enrolment.funding)
+            }
+            try await enrolment.save(on: db)
+        }
+    }
+}
+
+/// How long a training organisation keeps attendance and certificates, and the forgetting after.
+enum TrainingRetention {
+    static func until(sessionEnded: Date, funding: Enrolment.Funding) -> Date {
+        let years = [.opco, .cpf, .publicBody].contains(funding) ? 6 : 3
+        return Recurrence.calendar.date(byAdding: .year, value: years, to: sessionEnded) ?? sessionEnded
+    }
+
+    /// Past their date, retained names go, and the signatures with them (run by the housekeeping job).
+    @discardableResult
+    static func forget(on db: any Database, now: Date) async throws -> Int {
+        let due = try await Enrolment.query(on: db).filter(\.$retainedUntil < now).all().compactMap(\.id)
+        guard !due.isEmpty else { return 0 }
+        try await Attendance.query(on: db).filter(\.$enrolment.$id ~~ due).set(\.$signature, to: "").set(\.$ip, to: "").set(\.$device, to: "").update()
+        try await Enrolment.query(on: db).filter(\.$id ~~ due).set(\.$retainedName, to: nil).set(\.$retainedUntil, to: nil).update()
+        return due.count
     }
 }
