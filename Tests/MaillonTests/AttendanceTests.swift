@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Vapor
 import VaporTesting
+import ZIPFoundation
 
 /// A session three weeks ahead with its trainer and two enrolled trainees; the clock is then moved to
 /// ten minutes into its first half-day.
@@ -258,6 +259,31 @@ struct TrainingRetentionTests {
             #expect(try await Enrolment.find(enrolmentID, on: ctx.db)?.retainedName == nil)
             #expect(!(try await everyStoredValue(ctx.db)).contains { $0.contains("Ulysse Unique") }, "then the name goes, signature included")
             #expect(try await admin.get("/privacy").html.contains("trois ans"))
+        }
+    }
+}
+
+@Suite("Evidence pack")
+struct EvidencePackTests {
+    @Test("An admin downloads a session's evidence as a ZIP: programme version, rules, convocations, attendance sheet, certificates, assessments, surveys")
+    func pack() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, trainer, trainees, admin) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            try await admin.post("/admin/trainings/rules", ["body": "Article 1 — Assiduité."])
+            try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Une"])
+            #expect(try await trainer.get("/trainings/sessions/\(sessionID)/evidence.zip").status == .forbidden)
+            let response = try await admin.get("/trainings/sessions/\(sessionID)/evidence.zip")
+            #expect(response.status == .ok && response.headers.contentType?.subType == "zip")
+            let archive = try Archive(data: Data(response.body.readableBytesView), accessMode: .read)
+            let names = Set(archive.map(\.path))
+            for expected in ["programme-v1.pdf", "convocations.csv", "emargement.pdf", "evaluations.csv", "questionnaires.csv"] {
+                #expect(names.contains(expected), "\(expected) in \(names.sorted())")
+            }
+            #expect(names.contains { $0.hasPrefix("certificats/") && $0.hasSuffix(".pdf") })
+            var sheet = Data()
+            _ = try archive.extract(try #require(archive["emargement.pdf"])) { sheet.append($0) }
+            #expect(String(decoding: sheet, as: UTF8.self).hasPrefix("%PDF-1.4"))
         }
     }
 }

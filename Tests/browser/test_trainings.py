@@ -132,13 +132,13 @@ def test_half_day_signed_and_countersigned(driver, server, check_accessibility):
     sign_out(driver)
 
 
-def download(driver, url):
-    """Fetches `url` with the browser's cookies (a PDF the browser would only display)."""
+def download(driver, url, kind="application/pdf"):
+    """Fetches `url` with the browser's cookies (a PDF the browser would only display, a ZIP it would save)."""
     import urllib.request
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
     request = urllib.request.Request(url, headers={"Cookie": cookies})
     with urllib.request.urlopen(request) as response:
-        assert response.headers["Content-Type"].startswith("application/pdf")
+        assert response.headers["Content-Type"].startswith(kind)
         return response.read()
 
 
@@ -162,6 +162,14 @@ def test_attendance_sheet_and_certificate_read_back(driver, server):
     assert "Accessibilité numérique : les bases du RGAA" in sheet
     assert sheet.count("Contresigné par") == 2
     assert "Absent·e" in sheet
+    import io
+    import zipfile
+    pack = zipfile.ZipFile(io.BytesIO(download(driver, driver.find_element(By.LINK_TEXT, "Dossier de preuves (ZIP)").get_attribute("href"), "application/zip")))
+    names = pack.namelist()
+    assert {"programme-v1.pdf", "reglement-interieur-v1.txt", "emargement.pdf", "convocations.csv", "questionnaires.csv"} <= set(names)
+    assert len([name for name in names if name.startswith("certificats/")]) == 5
+    assert "Feuille d'émargement" in pdf_text(pack.read("emargement.pdf"))
+    assert "Très concret" in pack.read("questionnaires.csv").decode("utf-8-sig")
     sign_out(driver)
 
     sign_in(driver, server, "membre10@maillon.example", server.demo_password)

@@ -8,6 +8,7 @@ struct AttendanceController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance"], use: overview)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance.pdf"], use: sheet)
+        routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "evidence.zip"], use: evidence)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "certificates", ":enrolment"], use: certificate)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance", ":halfDay"], use: halfDay)
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "attendance", ":halfDay", "mark"], use: mark)
@@ -203,6 +204,18 @@ struct AttendanceController: RouteCollection {
         let facts = try await documents.facts(session)
         guard facts.event.endsAt <= req.now, facts.enrolments.contains(where: { $0.id == enrolmentID }) else { throw PageError.notFound }
         return Self.pdf(documents.certificate(facts, for: enrolment, now: req.now), name: "certificat-de-realisation.pdf")
+    }
+
+    /// The evidence pack, for admins.
+    @Sendable func evidence(req: Request) async throws -> Response {
+        try req.authorize(.manageTrainings)
+        guard let id = req.parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: req.db) else { throw PageError.notFound }
+        let pack = try await EvidencePack(documents: TrainingDocuments(database: req.db, settings: req.maillon.settings, t: req.t), now: req.now).zip(session)
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "application", subType: "zip")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"preuves-session.zip\"")
+        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: pack))
     }
 
     static func pdf(_ data: Data, name: String) -> Response {

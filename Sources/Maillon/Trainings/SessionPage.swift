@@ -19,6 +19,8 @@ struct SessionPage: Encodable, Sendable {
     let attendanceURL: String
     let sheetURL: String
     let assessmentURL: String
+    /// For admins: the session's evidence pack.
+    let evidenceURL: String?
     /// The reader's certificate, once the session has ended.
     let certificateURL: String?
     /// For its trainers and admins, once it has ended: people trained, completion, satisfaction.
@@ -78,6 +80,7 @@ struct SessionPage: Encodable, Sendable {
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
             sheetURL: SiteURL.trainingAttendance(id) + ".pdf", assessmentURL: SiteURL.trainingSession(id) + "/assessment",
+            evidenceURL: AccessPolicy.allows(req.principal, .manageTrainings) ? SiteURL.trainingSession(id) + "/evidence.zip" : nil,
             certificateURL: try await certificate(req, event: event, registration: registration, sessionID: id),
             results: runs && event.endsAt <= req.now ? ProgrammePage.resultLines(try await TrainingResults.compute(sessions: [id], on: req.db), t) : [],
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),
