@@ -33,7 +33,7 @@ struct UnitTests {
             }
         }
         // Quoted dotted strings in Swift that are not catalogue keys (file names, paths, labels).
-        let notKeys = used.filter { $0.hasSuffix(".txt") || $0.hasSuffix(".json") || $0.hasSuffix(".ics") || $0.hasSuffix(".pdf") || $0.hasSuffix(".css") || $0.hasPrefix("codes.") || $0.hasSuffix(".eml") || $0.hasSuffix(".sqlite") || $0 == "key" || $0.range(of: #"^[a-z]\.[a-z_]+$"#, options: .regularExpression) != nil }
+        let notKeys = used.filter { $0.hasSuffix(".txt") || $0.hasSuffix(".json") || $0.hasSuffix(".ics") || $0.hasSuffix(".pdf") || $0.hasSuffix(".csv") || $0.hasSuffix(".zip") || $0.hasSuffix(".css") || $0.hasPrefix("codes.") || $0.hasSuffix(".eml") || $0.hasSuffix(".sqlite") || $0 == "key" || $0.range(of: #"^[a-z]\.[a-z_]+$"#, options: .regularExpression) != nil }
         // Counts (`t.count("key", n)`) use `key.one` and `key.other`.
         var counted = Set<String>()
         for root in ["Sources/Maillon"] {
