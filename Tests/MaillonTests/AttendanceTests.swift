@@ -220,6 +220,15 @@ struct TrainingDocumentTests {
             #expect(text.contains(PDFWriter.escape("Durée effectivement suivie : 3,5 heures sur 14 heures prévues")))
             #expect(text.contains(PDFWriter.escape("Calculer son taux journalier — Acquis")) && text.contains(PDFWriter.escape("Rédiger un devis lisible — non évalué")))
             #expect(try await trainees[1].get(path).status == .notFound, "someone else's certificate")
+            // Mailed once to those who attended.
+            let job = JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID())
+            try await CertificatesJob().run(job)
+            try await CertificatesJob().run(job)
+            await ctx.runJobs()
+            let mails = ctx.mailer.messages(to: "une@example.org").filter { $0.subject.hasPrefix("Votre certificat") }
+            #expect(mails.count == 1)
+            #expect(String(decoding: try #require(mails.first?.attachments.first).data.prefix(8), as: UTF8.self) == "%PDF-1.4")
+            #expect(ctx.mailer.messages(to: "deux@example.org").filter { $0.subject.hasPrefix("Votre certificat") }.isEmpty, "did not attend")
             try await signIn(admin)
             #expect(try await admin.get(path).status == .ok)
         }

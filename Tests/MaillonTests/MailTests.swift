@@ -151,3 +151,20 @@ struct MailTests {
         #expect(MailFormat.encodeWords(String(repeating: "é", count: 60)).split(separator: "\r\n").allSatisfy { $0.count <= 76 })
     }
 }
+
+@Suite("Binary attachments")
+struct BinaryAttachmentTests {
+    @Test("A binary file (a PDF) goes as base64 without a charset, in lines of 76, and decodes to the same bytes")
+    func pdfAttachment() throws {
+        let bytes = Data((0..<300).map { UInt8($0 % 256) })
+        let message = MailMessage(to: "une@example.org", subject: "Certificat", text: "Ci-joint.",
+                                  attachments: [MailAttachment(filename: "certificat.pdf", contentType: "application/pdf", data: bytes)])
+        let rendered = MailFormat.render(message, from: "Maillon <no-reply@localhost>")
+        #expect(rendered.contains("Content-Type: application/pdf; name=\"certificat.pdf\""))
+        let part = try #require(rendered.components(separatedBy: "name=\"certificat.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n").last)
+        let encoded = part.components(separatedBy: "\r\n--").first ?? ""
+        #expect(encoded.components(separatedBy: "\r\n").allSatisfy { $0.count <= 76 })
+        #expect(Data(base64Encoded: encoded.replacingOccurrences(of: "\r\n", with: "")) == bytes)
+        #expect(message.attachments[0].data == bytes)
+    }
+}

@@ -70,6 +70,7 @@ func registerJobs(_ app: Application) throws {
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ConvocationsJob(), .every(3600))
     try registry.schedule(SurveysJob(), .every(3600))
+    try registry.schedule(CertificatesJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))

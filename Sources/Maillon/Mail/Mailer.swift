@@ -41,17 +41,28 @@ public struct MailMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// A text file sent with a message, such as an iCalendar invitation (`text/calendar; method=PUBLISH`).
+/// A file sent with a message: text (an iCalendar invitation, `text/calendar; method=PUBLISH`) in
+/// `content`, or bytes (a PDF certificate) base64-encoded in `base64`.
 public struct MailAttachment: Codable, Sendable, Equatable {
     public var filename: String
     public var contentType: String
     public var content: String
+    /// The bytes of a binary file, base64-encoded (`content` is then empty).
+    public var base64: String?
 
     public init(filename: String, contentType: String, content: String) {
         self.filename = filename
         self.contentType = contentType
         self.content = content
     }
+
+    public init(filename: String, contentType: String, data: Data) {
+        self.init(filename: filename, contentType: contentType, content: "")
+        base64 = data.base64EncodedString()
+    }
+
+    /// The file's bytes.
+    public var data: Data { base64.flatMap { Data(base64Encoded: $0) } ?? Data(content.utf8) }
 }
 
 /// The one way Maillon sends mail. Features do not call it directly: they enqueue a `SendMailJob`
@@ -118,8 +129,9 @@ enum MailFormat {
         var parts = [body]
         for file in message.attachments {
             let name = file.filename.filter { $0.isLetter || $0.isNumber || ".-_".contains($0) }
-            parts.append("Content-Type: \(file.contentType); charset=utf-8; name=\"\(name)\"\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n"
-                         + "Content-Transfer-Encoding: base64\r\n\r\n\(base64Lines(file.content))")
+            let encoded = file.base64.map(Self.wrap) ?? base64Lines(file.content)
+            parts.append("Content-Type: \(file.contentType)\(file.base64 == nil ? "; charset=utf-8" : ""); name=\"\(name)\"\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n"
+                         + "Content-Transfer-Encoding: base64\r\n\r\n\(encoded)")
         }
         headers.append("Content-Type: multipart/mixed; boundary=\"\(boundary)m\"")
         return headers.joined(separator: "\r\n") + "\r\n\r\n"
@@ -149,7 +161,11 @@ enum MailFormat {
     }
 
     static func base64Lines(_ text: String) -> String {
-        let encoded = Data(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString()
+        wrap(Data(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString())
+    }
+
+    /// Base64 text in lines of 76 characters (RFC 2045).
+    static func wrap(_ encoded: String) -> String {
         var lines: [Substring] = []
         var index = encoded.startIndex
         while index < encoded.endIndex {

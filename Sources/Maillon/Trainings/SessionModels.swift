@@ -87,6 +87,8 @@ public final class Enrolment: Model, @unchecked Sendable {
     /// certificate to be kept (three years, six when co-funded): the name those records carry, until then.
     @OptionalField(key: "retained_name") public var retainedName: String?
     @OptionalField(key: "retained_until") public var retainedUntil: Date?
+    /// When the certificate of completion was mailed (once the session ended).
+    @OptionalField(key: "certificate_sent_at") public var certificateSentAt: Date?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 

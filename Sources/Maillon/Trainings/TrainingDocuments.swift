@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// The documents a session produces, as PDFs: its attendance sheet (every half-day, each trainee's
@@ -154,5 +155,37 @@ enum DocumentsNumber {
         guard value != value.rounded() else { return String(Int(value)) }
         let text = String(format: "%.1f", value)
         return locale == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
+    }
+}
+
+/// Hourly: once a session has ended, each trainee who attended is mailed their certificate of
+/// completion, once (claimed by a conditional update across instances). It stays downloadable.
+struct CertificatesJob: Job {
+    static let kind = "training-certificates"
+
+    func run(_ context: JobContext) async throws {
+        let now = context.now
+        let sessions = try await TrainingSession.query(on: context.db).join(Event.self, on: \TrainingSession.$event.$id == \Event.$id)
+            .filter(Event.self, \.$status == .scheduled).filter(Event.self, \.$endsAt <= now)
+            .filter(Event.self, \.$endsAt > now.addingTimeInterval(-SurveysJob.window)).all()
+        for session in sessions {
+            let attendees = Set(try await SurveysJob.attendees(of: session.requireID(), on: context.db))
+            for enrolment in try await Enrolment.query(on: context.db).filter(\.$session.$id == session.requireID()).filter(\.$certificateSentAt == nil).all() {
+                guard let userID = enrolment.$user.id, attendees.contains(userID) else { continue }
+                try await context.db.transaction { db in
+                    let claimed = try await (db as! any SQLDatabase).update(Enrolment.schema).set("certificate_sent_at", to: now)
+                        .where("id", .equal, enrolment.requireID()).where("certificate_sent_at", .is, SQLLiteral.null).returning("id").first()
+                    guard claimed != nil, let user = try await User.find(userID, on: db) else { return }
+                    let t = Translator(catalogue: context.maillon.catalogue, locale: user.locale ?? .default)
+                    let documents = TrainingDocuments(database: db, settings: context.maillon.settings, t: t)
+                    let facts = try await documents.facts(session)
+                    let file = MailAttachment(filename: "certificat-de-realisation.pdf", contentType: "application/pdf",
+                                              data: documents.certificate(facts, for: enrolment, now: now))
+                    try await Notifier(application: context.application, database: db, now: now).notify(user, .init(
+                        kind: .trainingEnrolment, textKey: "notify.certificate", arguments: [facts.training.title],
+                        link: SiteURL.trainingSession(try session.requireID()), attachments: [file]))
+                }
+            }
+        }
     }
 }
