@@ -40,6 +40,7 @@ struct AttendanceTests {
             let sessionID = try session.requireID()
             let page = try await trainer.get("/trainings/sessions/\(sessionID)/attendance/\(halfDays[0].requireID())")
             #expect(page.status == .ok && page.html.contains(halfDays[0].code) && page.html.contains("/sign/\(halfDays[0].code)"))
+            #expect(page.html.contains("<div class=\"attendance-qr\"><svg"), "the QR code (decoded in the Python suite)")
             #expect(!page.html.contains(halfDays[1].code), "the afternoon's code is not shown yet")
 
             let form = try await trainees[0].get("/sign/\(halfDays[0].code.lowercased())")

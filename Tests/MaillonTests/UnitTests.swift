@@ -176,3 +176,21 @@ struct UnitTests {
         #expect(DateFormatting.dateTime(date, .en).contains("January 2027"))
     }
 }
+
+@Suite("QR codes")
+struct QRCodeTests {
+    @Test("A short link becomes the smallest version that holds it, with its three finder patterns; too long a text is refused")
+    func structure() throws {
+        let short = try #require(QRCode("https://maillon.example/sign/ABC234"))
+        #expect(short.size == 29, "35 bytes: version 3")
+        for (left, top) in [(0, 0), (short.size - 7, 0), (0, short.size - 7)] {
+            #expect((0..<7).allSatisfy { short[left + $0, top] && short[left + $0, top + 6] && short[left, top + $0] && short[left + 6, top + $0] })
+            #expect(short[left + 3, top + 3] && !short[left + 1, top + 1])
+        }
+        #expect(QRCode(String(repeating: "x", count: 214)) == nil)
+        #expect(QRCode(String(repeating: "x", count: 150))?.size == 49, "version 8")
+        let svg = short.svg(label: "Lien <court>")
+        #expect(svg.hasPrefix("<svg") && svg.contains("aria-label=\"Lien &lt;court>\"") && svg.contains("M4 4h1v1h-1z"))
+        }
+    }
+}

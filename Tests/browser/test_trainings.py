@@ -63,6 +63,19 @@ def test_member_enrols_in_a_session(driver, server, check_accessibility):
     sign_out(driver)
 
 
+def decode_qr(svg):
+    """Draws the SVG's modules (one `Mx yh1v1h-1z` each) and decodes the picture with zxing-cpp."""
+    import re
+    import zxingcpp
+    from PIL import Image
+    side = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).group(1))
+    scale = 6
+    image = Image.new("L", (side * scale, side * scale), 255)
+    for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg):
+        image.paste(0, (int(x) * scale, int(y) * scale, (int(x) + 1) * scale, (int(y) + 1) * scale))
+    return [result.text for result in zxingcpp.read_barcodes(image)][0]
+
+
 def test_half_day_signed_and_countersigned(driver, server, check_accessibility):
     """A trainee signs a half-day on their phone by drawing; the trainer countersigns and closes it."""
     import datetime
@@ -107,6 +120,8 @@ def test_half_day_signed_and_countersigned(driver, server, check_accessibility):
     click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Émargement"))
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "td a"))
     code = driver.find_element(By.CSS_SELECTOR, ".attendance-code").text
+    # The QR code on the trainer's screen decodes to the short link.
+    assert decode_qr(driver.find_element(By.CSS_SELECTOR, ".attendance-qr svg").get_attribute("outerHTML")) == server.base + "/sign/" + code
     check_accessibility("half-day with its code")
     half_day_url = driver.current_url
     sign_out(driver)

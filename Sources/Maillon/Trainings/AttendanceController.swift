@@ -79,6 +79,8 @@ struct AttendanceController: RouteCollection {
         let overviewURL: String
         let code: String?
         let shortLink: String?
+        /// The short link as a QR code (SVG made here, nothing from a person in it but an escaped label).
+        let qrSVG: String?
         let closed: String?
         let remote: Bool
         let markURL: String
@@ -114,11 +116,13 @@ struct AttendanceController: RouteCollection {
         }
         let open = halfDay.closedAt == nil
         let works = open && Signatures.codeWorks(halfDay, now: req.now)
+        let shortLink = req.maillon.settings.baseURL.absoluteString + SiteURL.sign(halfDay.code)
         let countersign = FormModel(id: "countersign", action: "\(SiteURL.trainingHalfDay(sessionID, halfDayID))/countersign", submitLabel: t("attendance.countersign"),
                                     fields: SignaturePad.fields(t, typedLabel: t("attendance.typed_trainer")))
         return HalfDayPage(
             heading: training.title, when: SessionPage.halfDayLine(halfDay, t), overviewURL: SiteURL.trainingAttendance(sessionID),
-            code: works ? halfDay.code : nil, shortLink: works ? req.maillon.settings.baseURL.absoluteString + SiteURL.sign(halfDay.code) : nil,
+            code: works ? halfDay.code : nil, shortLink: works ? shortLink : nil,
+            qrSVG: works ? QRCode(shortLink)?.svg(label: t("attendance.qr_label", shortLink)) : nil,
             closed: halfDay.closedAt.map { t("attendance.closed_at", DateFormatting.dateTime($0, req.locale)) },
             remote: event.onlineURL != nil, markURL: "\(SiteURL.trainingHalfDay(sessionID, halfDayID))/mark", rows: open ? rows : rows,
             countersignForms: open ? [countersign] : [], error: error)
