@@ -191,6 +191,5 @@ struct QRCodeTests {
         #expect(QRCode(String(repeating: "x", count: 150))?.size == 49, "version 8")
         let svg = short.svg(label: "Lien <court>")
         #expect(svg.hasPrefix("<svg") && svg.contains("aria-label=\"Lien &lt;court>\"") && svg.contains("M4 4h1v1h-1z"))
-        }
     }
 }
