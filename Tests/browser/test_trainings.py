@@ -194,3 +194,24 @@ def test_attendance_sheet_and_certificate_read_back(driver, server):
     assert "Durée effectivement suivie : 7 heures sur 7 heures prévues" in certificate
     assert "Tester une page au clavier et avec un lecteur d'écran" in certificate
     sign_out(driver)
+
+
+def test_bpf_complaint_and_survey_pages(driver, server, check_accessibility):
+    """The admin's BPF and complaints desk, a visitor's complaint, with axe."""
+    driver.delete_all_cookies()
+    driver.get(server.base + "/")
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "Réclamation"))
+    fill(driver, "complaint", name="Zoé Zèle", email="zoe@example.org", body="La visio a coupé pendant une heure.")
+    check_accessibility("complaint form")
+    submit(driver, "complaint")
+    assert "Réclamation reçue" in driver.page_source
+    sign_in(driver, server, "admin@maillon.example", server.demo_password)
+    driver.get(server.base + "/admin/complaints")
+    assert "Zoé Zèle" in driver.page_source
+    check_accessibility("complaints desk")
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "td a"))
+    check_accessibility("a complaint")
+    driver.get(server.base + "/admin/trainings/bpf")
+    assert "Bilan pédagogique et financier" in driver.page_source
+    check_accessibility("BPF")
+    sign_out(driver)
