@@ -297,3 +297,26 @@ struct EvidencePackTests {
         }
     }
 }
+
+@Suite("My trainings")
+struct MyTrainingsTests {
+    @Test("A trainee sees their own sessions, where they stand, the hours signed, their certificate and a survey to answer; nobody else's")
+    func mine() async throws {
+        try await withMaillon { ctx in
+            let (session, halfDays, _, trainees, _) = try await sessionUnderway(ctx)
+            let sessionID = try session.requireID()
+            try await trainees[0].post("/sign/\(halfDays[0].code)", ["typed": "Une"])
+            ctx.time.advance(by: 3 * 86400)
+            try await SurveysJob().run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            try await signIn(trainees[0], email: "une@example.org")
+            let page = try await trainees[0].get("/trainings/mine")
+            #expect(page.status == .ok && page.html.contains("Fixer son prix juste") && page.html.contains("3,5 h émargées"))
+            #expect(page.html.contains("/trainings/sessions/\(sessionID)/certificates/") && page.html.contains("/trainings/sessions/\(sessionID)/survey/hot"))
+            let outsider = try await secondBrowser(ctx, email: "dehors@example.org", role: .member)
+            let other = try await outsider.get("/trainings/mine")
+            #expect(other.html.contains("Vous n&#39;êtes inscrit·e à aucune formation.") || other.html.contains("Vous n'êtes inscrit·e à aucune formation."))
+            #expect(try await ctx.browser().get("/trainings/mine").status == .seeOther)
+            #expect(try await ctx.browser(language: "en").get("/trainings").status == .ok)
+        }
+    }
+}

@@ -93,6 +93,7 @@ public enum SiteURL {
     public static func trainingEdit(_ id: UUID) -> String { "\(adminTrainings)/\(id.uuidString)/edit" }
     public static func trainingVersion(_ id: UUID, _ number: Int) -> String { "\(adminTrainings)/\(id.uuidString)/versions/\(number)" }
     public static let trainingRules = "/trainings/rules"
+    public static let myTrainings = "/trainings/mine"
     public static let adminTrainingRules = "/admin/trainings/rules"
     public static func trainingSession(_ id: UUID) -> String { "\(trainings)/sessions/\(id.uuidString)" }
     public static func trainingSessionEnrol(_ id: UUID) -> String { "\(trainingSession(id))/enrol" }

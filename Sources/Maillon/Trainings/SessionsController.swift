@@ -13,6 +13,7 @@ struct SessionsController: RouteCollection {
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "withdraw"], use: withdraw)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "trainees"], use: trainees)
         routes.get(SiteURL.route(SiteURL.trainingRules), use: rules)
+        routes.get(SiteURL.route(SiteURL.myTrainings), use: mine)
         routes.get(SiteURL.route(SiteURL.adminTrainingRules), use: rulesForm)
         routes.post(SiteURL.route(SiteURL.adminTrainingRules), use: publishRules)
     }
@@ -198,6 +199,51 @@ struct SessionsController: RouteCollection {
         }
         return try await req.renderPage("training-trainees", title: t("trainees.heading", training.title),
                                         TraineesPage(heading: t("trainees.heading", training.title), sessionURL: SiteURL.trainingSession(id), rows: rows))
+    }
+
+    // MARK: My trainings
+
+    struct MinePage: Encodable, Sendable {
+        struct Row: Encodable, Sendable {
+            let title: String
+            let url: String
+            let when: String
+            let status: String
+            let hours: String?
+            let certificateURL: String?
+            let surveyURL: String?
+        }
+
+        let heading: String
+        let rows: [Row]
+        let catalogueURL: String
+    }
+
+    /// A trainee's own records: each session, where they stand, the hours signed, the certificate, a survey to answer.
+    @Sendable func mine(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let t = req.t
+        let enrolments = try await Enrolment.query(on: req.db).filter(\.$user.$id == user.requireID()).sort(\.$createdAt, .descending).limit(100).all()
+        let sessions = Dictionary(try await TrainingSession.query(on: req.db).filter(\.$id ~~ enrolments.map { $0.$session.id }).with(\.$training).with(\.$event).all()
+            .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let registrations = Dictionary(try await Registration.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$registration.id)).all()
+            .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let halfDays = try await TrainingHalfDay.query(on: req.db).filter(\.$session.$id ~~ Array(sessions.keys)).all()
+        let attendances = try await Attendance.query(on: req.db).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all()
+        let surveys = try await SurveyRequest.query(on: req.db).filter(\.$user.$id == user.requireID()).filter(\.$answeredAt == nil).all()
+        let rows = enrolments.compactMap { enrolment -> MinePage.Row? in
+            guard let session = sessions[enrolment.$session.id], let sessionID = session.id else { return nil }
+            let status = enrolment.$registration.id.flatMap { registrations[$0]?.status } ?? .cancelled
+            let ended = session.event.endsAt <= req.now
+            let hours = TrainingDocuments.hoursAttended(enrolment, halfDays: halfDays, attendances: attendances)
+            let survey = surveys.first { $0.$session.id == sessionID }
+            return MinePage.Row(title: session.training.title, url: SiteURL.trainingSession(sessionID),
+                                when: DateFormatting.date(session.event.startsAt, req.locale), status: t("enrolment.state.\(status.rawValue)"),
+                                hours: hours > 0 ? t("mine.hours", DocumentsNumber.decimal(hours, req.locale)) : nil,
+                                certificateURL: ended && hours > 0 ? "\(SiteURL.trainingSession(sessionID))/certificates/\(enrolment.id?.uuidString ?? "")" : nil,
+                                surveyURL: survey.map { SiteURL.trainingSurvey(sessionID, $0.kind) })
+        }
+        return try await req.renderPage("my-trainings", title: t("mine.heading"), MinePage(heading: t("mine.heading"), rows: rows, catalogueURL: SiteURL.trainings))
     }
 
     // MARK: Internal rules

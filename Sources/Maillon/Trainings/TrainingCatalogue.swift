@@ -48,8 +48,8 @@ struct TrainingCatalogue {
     /// The title as a slug, with a number when taken (slugs never change once given).
     private func freeSlug(_ title: String) async throws -> String {
         let base = Slug.make(title).isEmpty ? "formation" : String(Slug.make(title).prefix(80))
-        // "rules" and "sessions" are pages of their own under /trainings.
-        let taken = Set(try await Training.query(on: database).filter(\.$slug >= base).all(\.$slug)).union(["rules", "sessions"])
+        // "rules", "sessions" and "mine" are pages of their own under /trainings.
+        let taken = Set(try await Training.query(on: database).filter(\.$slug >= base).all(\.$slug)).union(["rules", "sessions", "mine"])
         var slug = base
         var suffix = 2
         while taken.contains(slug) {
