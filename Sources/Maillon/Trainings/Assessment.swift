@@ -49,10 +49,7 @@ struct AssessmentController: RouteCollection {
     }
 
     private func run(_ req: Request) async throws -> (TrainingSession, Training) {
-        guard let id = req.parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: req.db),
-              let training = try await Training.find(session.$training.id, on: req.db) else { throw PageError.notFound }
-        let trainers = Set(try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id))
-        try req.authorize(.runTrainingSession(trainers: trainers))
+        let (session, training, _) = try await req.runnableSession()
         return (session, training)
     }
 
@@ -61,8 +58,7 @@ struct AssessmentController: RouteCollection {
         let t = req.t
         let id = try session.requireID()
         let objectives = try await SessionObjectives.of(session, on: req.db)
-        let enrolments = try await Enrolment.query(on: req.db).filter(\.$session.$id == id)
-            .join(Registration.self, on: \Enrolment.$registration.$id == \Registration.$id).filter(Registration.self, \.$status == .confirmed).all()
+        let enrolments = try await session.confirmedEnrolments(on: req.db)
         let names = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$user.id)).all().map { ($0.id ?? UUID(), $0.name) },
                                uniquingKeysWith: { a, _ in a })
         let assessments = try await ObjectiveAssessment.query(on: req.db).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all()

@@ -20,15 +20,7 @@ struct AttendanceController: RouteCollection {
 
     // MARK: The trainer's side
 
-    /// The session, once the reader may run it (its trainers, the admins).
-    private func run(_ req: Request) async throws -> (TrainingSession, Training, Event) {
-        guard let id = req.parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: req.db),
-              let training = try await Training.find(session.$training.id, on: req.db), let event = try await Event.find(session.$event.id, on: req.db)
-        else { throw PageError.notFound }
-        let trainers = Set(try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id))
-        try req.authorize(.runTrainingSession(trainers: trainers))
-        return (session, training, event)
-    }
+    private func run(_ req: Request) async throws -> (TrainingSession, Training, Event) { try await req.runnableSession() }
 
     struct OverviewPage: Encodable, Sendable {
         struct Row: Encodable, Sendable {
@@ -49,7 +41,7 @@ struct AttendanceController: RouteCollection {
         let id = try session.requireID()
         let halfDays = try await TrainingHalfDay.query(on: req.db).filter(\.$session.$id == id).sort(\.$startsAt).all()
         let attendances = try await Attendance.query(on: req.db).filter(\.$halfDay.$id ~~ halfDays.compactMap(\.id)).all()
-        let confirmed = try await confirmedEnrolments(id, req.db).count
+        let confirmed = try await session.confirmedEnrolments(on: req.db).count
         let rows = halfDays.map { halfDay in
             let present = attendances.filter { $0.$halfDay.id == halfDay.id && $0.status == .present }.count
             return OverviewPage.Row(when: SessionPage.halfDayLine(halfDay, t), url: SiteURL.trainingHalfDay(id, halfDay.id ?? UUID()),
@@ -61,10 +53,6 @@ struct AttendanceController: RouteCollection {
                                         OverviewPage(heading: t("attendance.heading", training.title), sessionURL: SiteURL.trainingSession(id), rows: rows))
     }
 
-    private func confirmedEnrolments(_ sessionID: UUID, _ db: any Database) async throws -> [Enrolment] {
-        try await Enrolment.query(on: db).filter(\.$session.$id == sessionID)
-            .join(Registration.self, on: \Enrolment.$registration.$id == \Registration.$id).filter(Registration.self, \.$status == .confirmed).all()
-    }
 
     struct HalfDayPage: Encodable, Sendable {
         struct Row: Encodable, Sendable {
@@ -94,7 +82,7 @@ struct AttendanceController: RouteCollection {
         let t = req.t
         let sessionID = try session.requireID()
         let halfDayID = try halfDay.requireID()
-        let enrolments = try await confirmedEnrolments(sessionID, req.db)
+        let enrolments = try await session.confirmedEnrolments(on: req.db)
         let attendances = Dictionary(try await Attendance.query(on: req.db).filter(\.$halfDay.$id == halfDayID).all().map { ($0.$enrolment.id, $0) },
                                      uniquingKeysWith: { a, _ in a })
         let names = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$user.id)).all().map { ($0.id ?? UUID(), $0.name) },
@@ -147,7 +135,7 @@ struct AttendanceController: RouteCollection {
         let trainer = try req.requireUser()
         let values = try await req.formValues()
         guard let enrolmentID = UUID(uuidString: values["enrolment"] ?? ""),
-              let enrolment = try await confirmedEnrolments(try session.requireID(), req.db).first(where: { $0.id == enrolmentID }) else { throw PageError.notFound }
+              let enrolment = try await session.confirmedEnrolments(on: req.db).first(where: { $0.id == enrolmentID }) else { throw PageError.notFound }
         var connected: (Date, Date)?
         let absent = values["action"] != "connection"
         if !absent {
@@ -202,7 +190,7 @@ struct AttendanceController: RouteCollection {
         guard let id = req.parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: req.db),
               let enrolmentID = req.parameters.get("enrolment", as: UUID.self),
               let enrolment = try await Enrolment.find(enrolmentID, on: req.db), enrolment.$session.id == id else { throw PageError.notFound }
-        let trainers = Set(try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id))
+        let trainers = try await session.trainerIDs(on: req.db)
         guard enrolment.$user.id == user.id || AccessPolicy.allows(req.principal, .runTrainingSession(trainers: trainers)) else { throw PageError.notFound }
         let documents = TrainingDocuments(database: req.db, settings: req.maillon.settings, t: req.t)
         let facts = try await documents.facts(session)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 
 /// One dated run of a training (session de formation). Its seats are an `Event` of kind `training`
 /// (so `Seats` counts them, waitlist included, as for meetups); the session adds what a training
@@ -110,5 +111,30 @@ public final class TrainingRulesText: Model, @unchecked Sendable {
 
     static func current(on db: any Database) async throws -> TrainingRulesText? {
         try await TrainingRulesText.query(on: db).sort(\.$version, .descending).first()
+    }
+}
+
+extension TrainingSession {
+    /// Who trains on it.
+    func trainerIDs(on db: any Database) async throws -> Set<UUID> {
+        Set(try await TrainingTrainer.query(on: db).filter(\.$session.$id == requireID()).all().compactMap(\.$user.id))
+    }
+
+    /// The enrolments holding a seat.
+    func confirmedEnrolments(on db: any Database) async throws -> [Enrolment] {
+        try await Enrolment.query(on: db).filter(\.$session.$id == requireID())
+            .join(Registration.self, on: \Enrolment.$registration.$id == \Registration.$id).filter(Registration.self, \.$status == .confirmed)
+            .sort(\.$createdAt).all()
+    }
+}
+
+extension Request {
+    /// The `:session` of the path with its training and seats, once the reader may run it (its trainers, the admins).
+    func runnableSession() async throws -> (TrainingSession, Training, Event) {
+        guard let id = parameters.get("session", as: UUID.self), let session = try await TrainingSession.find(id, on: db),
+              let training = try await Training.find(session.$training.id, on: db), let event = try await Event.find(session.$event.id, on: db)
+        else { throw PageError.notFound }
+        try authorize(.runTrainingSession(trainers: try await session.trainerIDs(on: db)))
+        return (session, training, event)
     }
 }

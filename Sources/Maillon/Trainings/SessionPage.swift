@@ -51,7 +51,7 @@ struct SessionPage: Encodable, Sendable {
         let t = req.t
         let id = try session.requireID()
         let halfDays = try await TrainingHalfDay.query(on: req.db).filter(\.$session.$id == id).sort(\.$startsAt).all()
-        let trainerIDs = try await TrainingTrainer.query(on: req.db).filter(\.$session.$id == id).all().compactMap(\.$user.id)
+        let trainerIDs = Array(try await session.trainerIDs(on: req.db))
         let trainerNames = try await User.query(on: req.db).filter(\.$id ~~ trainerIDs).sort(\.$name).all(\.$name)
         let user = req.currentUser
         var registration: Registration?
