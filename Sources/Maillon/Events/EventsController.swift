@@ -269,12 +269,17 @@ struct EventsController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        // Links to a training's seats (reminders, calendar feeds) lead to its session.
-        if let id = req.parameters.get("id", as: UUID.self),
-           let session = try await TrainingSession.query(on: req.db).filter(\.$event.$id == id).first() {
-            return req.redirect(to: SiteURL.trainingSession(try session.requireID()), redirectType: .normal)
+        let event: Event
+        do {
+            event = try await Self.find(req)
+        } catch PageError.notFound {
+            // Links to a training's seats (reminders, calendar feeds) lead to its session; asked only when no meetup answered.
+            if let id = req.parameters.get("id", as: UUID.self),
+               let session = try await TrainingSession.query(on: req.db).filter(\.$event.$id == id).first() {
+                return req.redirect(to: SiteURL.trainingSession(try session.requireID()), redirectType: .normal)
+            }
+            throw PageError.notFound
         }
-        let event = try await Self.find(req)
         return try await req.renderPage("event", title: event.title, Self.showPage(req, event))
     }
 
