@@ -106,6 +106,15 @@ public enum SiteURL {
     public static let adminImprovements = "/admin/improvements"
     public static func trainingSurvey(_ session: UUID, _ kind: SurveyRequest.Kind) -> String { "\(trainingSession(session))/survey/\(kind.rawValue)" }
     public static let adminBPF = "/admin/trainings/bpf"
+    public static func trainingCertificate(_ session: UUID, _ enrolment: UUID) -> String { "\(trainingSession(session))/certificates/\(enrolment.uuidString)" }
+    public static func trainingAssessment(_ session: UUID) -> String { "\(trainingSession(session))/assessment" }
+    public static func trainingAssessment(_ session: UUID, _ enrolment: UUID) -> String { "\(trainingAssessment(session))/\(enrolment.uuidString)" }
+    public static func trainingHalfDayMark(_ session: UUID, _ halfDay: UUID) -> String { "\(trainingHalfDay(session, halfDay))/mark" }
+    public static func trainingHalfDayCountersign(_ session: UUID, _ halfDay: UUID) -> String { "\(trainingHalfDay(session, halfDay))/countersign" }
+    public static func trainingAttendanceSheet(_ session: UUID) -> String { "\(trainingAttendance(session)).pdf" }
+    public static func trainingEvidence(_ session: UUID) -> String { "\(trainingSession(session))/evidence.zip" }
+    public static func adminComplaintMove(_ id: UUID) -> String { "\(adminComplaint(id))/move" }
+    public static func adminImprovementDone(_ id: UUID) -> String { "\(adminImprovements)/\(id.uuidString)/done" }
     public static let sign = "/sign"
     public static func sign(_ code: String) -> String { "\(sign)/\(code)" }
     public static func trainingAttendance(_ session: UUID) -> String { "\(trainingSession(session))/attendance" }

@@ -74,7 +74,7 @@ struct AssessmentController: RouteCollection {
                                             + ObjectiveAssessment.Result.allCases.map { .init(value: $0.rawValue, label: t("assessment.result.\($0.rawValue)"), selected: $0.rawValue == chosen) }))
                 }
             }
-            return FormModel(id: "assessment-\(enrolment.id?.uuidString ?? "")", action: "\(SiteURL.trainingSession(id))/assessment/\(enrolment.id?.uuidString ?? "")",
+            return FormModel(id: "assessment-\(enrolment.id?.uuidString ?? "")", action: SiteURL.trainingAssessment(id, enrolment.id ?? UUID()),
                              submitLabel: t("assessment.save_for", name), fields: fields)
         }
         return try await req.renderPage("form-page", title: t("assessment.heading", training.title),
@@ -109,6 +109,6 @@ struct AssessmentController: RouteCollection {
             }
         }
         try await req.flash(.success, "flash.saved")
-        return req.redirect(to: "\(SiteURL.trainingSession(id))/assessment", redirectType: .normal)
+        return req.redirect(to: SiteURL.trainingAssessment(id), redirectType: .normal)
     }
 }

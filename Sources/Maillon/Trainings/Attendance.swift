@@ -32,6 +32,21 @@ public final class Attendance: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// What the half-days attended (signed, or proven by connection) add up to, per enrolment: how many,
+/// and how many hours. The one count behind certificates, results and the BPF.
+struct Attended {
+    private(set) var halfDays: [UUID: Int] = [:]
+    private(set) var hours: [UUID: Double] = [:]
+
+    init(_ attendances: [Attendance], halfDays: [TrainingHalfDay]) {
+        let length = Dictionary(halfDays.map { ($0.id ?? UUID(), $0.endsAt.timeIntervalSince($0.startsAt) / 3600) }, uniquingKeysWith: { a, _ in a })
+        for attendance in attendances where attendance.status == .present {
+            self.halfDays[attendance.$enrolment.id, default: 0] += 1
+            hours[attendance.$enrolment.id, default: 0] += length[attendance.$halfDay.id] ?? 0
+        }
+    }
+}
+
 /// Signatures: what a valid one looks like, when a half-day's code works.
 enum Signatures {
     /// Codes read aloud or typed: no 0/O, 1/I/L.

@@ -105,14 +105,14 @@ struct AttendanceController: RouteCollection {
         let open = halfDay.closedAt == nil
         let works = open && Signatures.codeWorks(halfDay, now: req.now)
         let shortLink = req.maillon.settings.baseURL.absoluteString + SiteURL.sign(halfDay.code)
-        let countersign = FormModel(id: "countersign", action: "\(SiteURL.trainingHalfDay(sessionID, halfDayID))/countersign", submitLabel: t("attendance.countersign"),
+        let countersign = FormModel(id: "countersign", action: SiteURL.trainingHalfDayCountersign(sessionID, halfDayID), submitLabel: t("attendance.countersign"),
                                     fields: SignaturePad.fields(t, typedLabel: t("attendance.typed_trainer")))
         return HalfDayPage(
             heading: training.title, when: SessionPage.halfDayLine(halfDay, t), overviewURL: SiteURL.trainingAttendance(sessionID),
             code: works ? halfDay.code : nil, shortLink: works ? shortLink : nil,
             qrSVG: works ? QRCode(shortLink)?.svg(label: t("attendance.qr_label", shortLink)) : nil,
             closed: halfDay.closedAt.map { t("attendance.closed_at", DateFormatting.dateTime($0, req.locale)) },
-            remote: event.onlineURL != nil, markURL: "\(SiteURL.trainingHalfDay(sessionID, halfDayID))/mark", rows: open ? rows : rows,
+            remote: event.onlineURL != nil, markURL: SiteURL.trainingHalfDayMark(sessionID, halfDayID), rows: rows,
             countersignForms: open ? [countersign] : [], error: error)
     }
 

@@ -41,8 +41,7 @@ struct BPF: Sendable {
                                       uniquingKeysWith: { a, _ in a })
         var bpf = BPF()
         let halfDayHours = Dictionary(halfDays.map { ($0.id ?? UUID(), $0.endsAt.timeIntervalSince($0.startsAt) / 3600) }, uniquingKeysWith: { a, _ in a })
-        var attendedHours: [UUID: Double] = [:]
-        for attendance in attendances { attendedHours[attendance.$enrolment.id, default: 0] += halfDayHours[attendance.$halfDay.id] ?? 0 }
+        let attendedHours = Attended(attendances, halfDays: halfDays).hours
         for session in sessions {
             let sessionID = try session.requireID()
             let hours = halfDays.filter { $0.$session.id == sessionID }.reduce(0) { $0 + (halfDayHours[$1.id ?? UUID()] ?? 0) }

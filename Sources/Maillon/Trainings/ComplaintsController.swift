@@ -125,7 +125,7 @@ struct ComplaintsController: RouteCollection {
             improvements: improvements.map { action in
                 .init(title: action.title, description: action.description, origin: action.$complaint.id.flatMap { references[$0] },
                       status: t("improvement.status.\(action.status.rawValue)"),
-                      doneURL: action.status == .open ? "\(SiteURL.adminImprovements)/\(action.id?.uuidString ?? "")/done" : nil)
+                      doneURL: action.status == .open ? SiteURL.adminImprovementDone(action.id ?? UUID()) : nil)
             },
             improvementForms: [Self.improvementForm(t, complaint: nil)],
             pagination: pagination)
@@ -180,7 +180,7 @@ struct ComplaintsController: RouteCollection {
                 fields.append(.init(name: "answer", label: t("complaint.field.answer"), type: "textarea", value: values["answer"] ?? "",
                                     hint: t("complaint.field.answer_hint")))
             }
-            stepForm = FormModel(id: "step", action: "\(SiteURL.adminComplaint(id))/move", submitLabel: t("complaint.move.\(next.rawValue)"), fields: fields,
+            stepForm = FormModel(id: "step", action: SiteURL.adminComplaintMove(id), submitLabel: t("complaint.move.\(next.rawValue)"), fields: fields,
                                  hidden: [.init(name: "from", value: complaint.status.rawValue)])
         }
         return ComplaintPage(heading: t("complaint.page_heading", complaint.reference), facts: facts, body: TrainingContent.lines(complaint.body),

@@ -44,7 +44,7 @@ struct SessionPage: Encodable, Sendable {
     private static func certificate(_ req: Request, event: Event, registration: Registration?, sessionID: UUID) async throws -> String? {
         guard event.endsAt <= req.now, let registration, registration.status == .confirmed,
               let enrolment = try await Enrolment.query(on: req.db).filter(\.$registration.$id == registration.requireID()).first() else { return nil }
-        return "\(SiteURL.trainingSession(sessionID))/certificates/\(try enrolment.requireID().uuidString)"
+        return SiteURL.trainingCertificate(sessionID, try enrolment.requireID())
     }
 
     static func build(_ req: Request, _ session: TrainingSession, training: Training, event: Event) async throws -> SessionPage {
@@ -79,8 +79,8 @@ struct SessionPage: Encodable, Sendable {
             enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
-            sheetURL: SiteURL.trainingAttendance(id) + ".pdf", assessmentURL: SiteURL.trainingSession(id) + "/assessment",
-            evidenceURL: AccessPolicy.allows(req.principal, .manageTrainings) ? SiteURL.trainingSession(id) + "/evidence.zip" : nil,
+            sheetURL: SiteURL.trainingAttendanceSheet(id), assessmentURL: SiteURL.trainingAssessment(id),
+            evidenceURL: AccessPolicy.allows(req.principal, .manageTrainings) ? SiteURL.trainingEvidence(id) : nil,
             certificateURL: try await certificate(req, event: event, registration: registration, sessionID: id),
             results: runs && event.endsAt <= req.now ? ProgrammePage.resultLines(try await TrainingResults.compute(sessions: [id], on: req.db), t) : [],
             closed: event.isCancelled ? t("session.cancelled") : (open ? nil : t("session.closed")),

@@ -227,18 +227,18 @@ struct SessionsController: RouteCollection {
         let registrations = Dictionary(try await Registration.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$registration.id)).all()
             .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
         let halfDays = try await TrainingHalfDay.query(on: req.db).filter(\.$session.$id ~~ Array(sessions.keys)).all()
-        let attendances = try await Attendance.query(on: req.db).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all()
+        let attended = Attended(try await Attendance.query(on: req.db).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).all(), halfDays: halfDays)
         let surveys = try await SurveyRequest.query(on: req.db).filter(\.$user.$id == user.requireID()).filter(\.$answeredAt == nil).all()
         let rows = enrolments.compactMap { enrolment -> MinePage.Row? in
             guard let session = sessions[enrolment.$session.id], let sessionID = session.id else { return nil }
             let status = enrolment.$registration.id.flatMap { registrations[$0]?.status } ?? .cancelled
             let ended = session.event.endsAt <= req.now
-            let hours = TrainingDocuments.hoursAttended(enrolment, halfDays: halfDays, attendances: attendances)
+            let hours = attended.hours[enrolment.id ?? UUID()] ?? 0
             let survey = surveys.first { $0.$session.id == sessionID }
             return MinePage.Row(title: session.training.title, url: SiteURL.trainingSession(sessionID),
                                 when: DateFormatting.date(session.event.startsAt, req.locale), status: t("enrolment.state.\(status.rawValue)"),
                                 hours: hours > 0 ? t("mine.hours", DocumentsNumber.decimal(hours, req.locale)) : nil,
-                                certificateURL: ended && hours > 0 ? "\(SiteURL.trainingSession(sessionID))/certificates/\(enrolment.id?.uuidString ?? "")" : nil,
+                                certificateURL: ended && hours > 0 ? SiteURL.trainingCertificate(sessionID, enrolment.id ?? UUID()) : nil,
                                 surveyURL: survey.map { SiteURL.trainingSurvey(sessionID, $0.kind) })
         }
         return try await req.renderPage("my-trainings", title: t("mine.heading"), MinePage(heading: t("mine.heading"), rows: rows, catalogueURL: SiteURL.trainings))

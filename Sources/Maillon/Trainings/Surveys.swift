@@ -151,10 +151,9 @@ extension TrainingResults {
         let present = try await Attendance.query(on: db).filter(\.$enrolment.$id ~~ enrolments.compactMap(\.id)).filter(\.$status == .present).all()
         var halfDaysPerSession: [UUID: Int] = [:]
         for halfDay in halfDays { halfDaysPerSession[halfDay.$session.id, default: 0] += 1 }
-        var attendedPerEnrolment: [UUID: Int] = [:]
-        for attendance in present { attendedPerEnrolment[attendance.$enrolment.id, default: 0] += 1 }
-        let trained = enrolments.filter { (attendedPerEnrolment[$0.id ?? UUID()] ?? 0) > 0 }
-        let completed = trained.filter { attendedPerEnrolment[$0.id ?? UUID()] == halfDaysPerSession[$0.$session.id] }
+        let attended = Attended(present, halfDays: halfDays).halfDays
+        let trained = enrolments.filter { (attended[$0.id ?? UUID()] ?? 0) > 0 }
+        let completed = trained.filter { attended[$0.id ?? UUID()] == halfDaysPerSession[$0.$session.id] }
         let ratings = try await SurveyResponse.query(on: db).filter(\.$session.$id ~~ sessions).filter(\.$kind == .hot).all(\.$satisfaction)
         return TrainingResults(trained: trained.count, completion: trained.isEmpty ? nil : Double(completed.count) / Double(trained.count),
                                satisfaction: ratings.isEmpty ? nil : Double(ratings.reduce(0, +)) / Double(ratings.count))

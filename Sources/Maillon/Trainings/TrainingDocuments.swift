@@ -46,8 +46,7 @@ struct TrainingDocuments {
 
     /// Hours attended by an enrolment: the half-days signed (or proven by connection), whole.
     static func hoursAttended(_ enrolment: Enrolment, halfDays: [TrainingHalfDay], attendances: [Attendance]) -> Double {
-        let present = Set(attendances.filter { $0.$enrolment.id == enrolment.id && $0.status == .present }.map { $0.$halfDay.id })
-        return SessionInput.hours(halfDays.filter { present.contains($0.id ?? UUID()) }.map { ($0.startsAt, $0.endsAt) })
+        Attended(attendances, halfDays: halfDays).hours[enrolment.id ?? UUID()] ?? 0
     }
 
     private func header(_ pdf: inout PDFWriter, _ facts: Facts, title: String) {
