@@ -34,7 +34,7 @@ LoggingSystem.bootstrap { label in
 
 let app = try await Application.make(environment)
 do {
-    try await configure(app, settings: settings)
+    try await configure(app, settings: settings, time: settings.clockOffsetFile.map { ShiftedTime(path: $0) } ?? SystemTime())
     MaillonEntry.prepareCommands(app)
     // Migrations run before serving, so a first start needs nothing else.
     let arguments = commandLine.dropFirst()

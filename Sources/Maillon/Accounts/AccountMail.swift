@@ -84,6 +84,19 @@ struct AccountMail {
         }
     }
 
+    /// An admin invited someone to a training session, to learn or to teach. A new account gets a link
+    /// (a week) to choose a password; an existing one signs in.
+    func trainingInvitation(_ user: User, kind: TrainingInvitation.Kind, training: String, starts: Date, session: String, token: String?) async throws {
+        try await send(user) { t in
+            MailContent(subject: subject(t, "mail.training_invitation.\(kind.rawValue).subject"), greeting: t("mail.greeting", user.name),
+                        paragraphs: [t("mail.training_invitation.\(kind.rawValue).body", training, DateFormatting.date(starts, t.locale), settings.communityName),
+                                     t("mail.training_invitation.session", base + session)]
+                            + (token == nil ? [] : [t("mail.training_invitation.password")]),
+                        action: token.map { .init(label: t("mail.invitation.action"), url: link(SiteURL.resetPassword, token: $0)) }
+                            ?? .init(label: t("nav.sign_in"), url: base + SiteURL.signIn))
+        }
+    }
+
     func passwordChanged(_ user: User, cancelledChange: String? = nil) async throws {
         try await send(user) { t in
             MailContent(subject: subject(t, "mail.password_changed.subject"), greeting: t("mail.greeting", user.name),

@@ -77,7 +77,8 @@ public enum AccessPolicy {
         case .postMissions:
             return principal.role == .organisationContact && !principal.contactOf.isEmpty
         case let .runTrainingSession(trainers):
-            return principal.role == .admin || (principal.role == .member && trainers.contains(principal.userID))
+            // Outside trainers (guests) run the sessions they were invited to, and nothing else.
+            return principal.role == .admin || ([.member, .guest].contains(principal.role) && trainers.contains(principal.userID))
         case let .manageOrganisation(organisation):
             return principal.role == .admin || (principal.role == .organisationContact && principal.contactOf.contains(organisation))
         }

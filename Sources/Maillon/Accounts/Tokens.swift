@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import Vapor
 
 /// Issuing and redeeming the single-use links sent by mail.
 struct Tokens {
@@ -51,5 +52,19 @@ struct Tokens {
             UPDATE user_tokens SET used_at = \(bind: now) WHERE id = \(bind: token.requireID()) AND used_at IS NULL RETURNING id
             """).all()
         return rows.count == 1
+    }
+}
+
+/// An account someone else opens for a person (an organisation's colleague, an outside trainee or
+/// trainer): no password yet, and a link valid a week to choose one, which also proves the address.
+enum InvitedAccount {
+    /// The existing account, with no link; or a new one, created in `db`, with the link's secret.
+    static func open(existing: User?, email: String, name: String, role: Role, request: Request, on db: any Database) async throws -> (User, secret: String?) {
+        if let existing { return (existing, nil) }
+        let now = request.now
+        let user = User(email: email, passwordHash: request.application.dummyPasswordHash, name: name, role: role, locale: request.locale)
+        user.emailVerifiedAt = now
+        try await user.create(on: db)
+        return (user, try await Tokens(database: db, now: now).issue(.resetPassword, for: user, lifetime: AdminImportController.invitationLifetime))
     }
 }

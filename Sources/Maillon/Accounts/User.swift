@@ -8,6 +8,9 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case member
     case organisationContact = "organisation_contact"
     case admin
+    /// Someone outside the community invited to a training session, as a trainee or a trainer: the
+    /// account reaches their sessions, their records and their account, nothing of the community.
+    case guest
 }
 
 public final class User: Model, @unchecked Sendable {

@@ -49,6 +49,8 @@ public struct Settings: Sendable {
     public var trainingOrganisationNumber: String? = nil
     /// A JPEG of the organisation's signature (and stamp), printed on certificates.
     public var trainingSignatureImage: String? = nil
+    /// For end-to-end tests only: a file holding a number of seconds added to the clock (see `ShiftedTime`).
+    public var clockOffsetFile: String? = nil
 
     public struct SMTPSettings: Sendable, Equatable {
         public enum Security: String, Sendable { case starttls, tls, none }
@@ -188,6 +190,10 @@ public struct Settings: Sendable {
         } ?? 60
         settings.trainingOrganisationNumber = value("TRAINING_ORGANISATION_NUMBER")
         settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
+        settings.clockOffsetFile = value("CLOCK_OFFSET_FILE")
+        if settings.clockOffsetFile != nil, baseURL.scheme?.lowercased() == "https" {
+            throw SettingsError.unsafe("CLOCK_OFFSET_FILE moves the clock for end-to-end tests; it is refused with an https BASE_URL.")
+        }
         return settings
     }
 

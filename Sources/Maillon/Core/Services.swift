@@ -12,6 +12,20 @@ public struct SystemTime: TimeSource {
     public func now() -> Date { Date() }
 }
 
+/// The system clock moved by the number of seconds written in a file, read at each call: end-to-end
+/// tests move a running server (and `worker --drain`) through the days of a training. Only with
+/// `CLOCK_OFFSET_FILE`, which is refused on an https address.
+public struct ShiftedTime: TimeSource {
+    let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func now() -> Date {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return Date().addingTimeInterval(TimeInterval(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+    }
+}
+
 /// Everything the handlers need from outside, built once in the composition root (`configure`)
 /// and passed in, never looked up from globals. Tests build their own with fakes.
 public struct MaillonServices: Sendable {

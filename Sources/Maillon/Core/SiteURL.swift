@@ -99,6 +99,7 @@ public enum SiteURL {
     public static func trainingSessionEnrol(_ id: UUID) -> String { "\(trainingSession(id))/enrol" }
     public static func trainingSessionWithdraw(_ id: UUID) -> String { "\(trainingSession(id))/withdraw" }
     public static func trainingSessionTrainees(_ id: UUID) -> String { "\(trainingSession(id))/trainees" }
+    public static func trainingSessionInvitations(_ id: UUID) -> String { "\(trainingSession(id))/invitations" }
     public static func newTrainingSession(_ training: UUID) -> String { "\(adminTrainings)/\(training.uuidString)/sessions/new" }
     public static let newComplaint = "/complaints/new"
     public static let adminComplaints = "/admin/complaints"

@@ -57,5 +57,6 @@ enum DatabaseSetup {
         migrations.add(Migrations020.CreateAssessments())
         migrations.add(Migrations021.CreateSurveys())
         migrations.add(Migrations022.AddTrainingRetention())
+        migrations.add(Migrations023.CreateTrainingInvitations())
     }
 }

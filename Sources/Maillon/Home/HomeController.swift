@@ -59,6 +59,16 @@ struct HomeController: RouteCollection {
                 }
             }
         }
+        // Someone invited from outside: the sessions they were invited to, and nothing of the way in.
+        if let user, user.role == .guest {
+            let invitations = try await TrainingInvitation.query(on: req.db).filter(\.$user.$id == user.requireID())
+                .with(\.$session) { $0.with(\.$training).with(\.$event) }.sort(\.$createdAt, .descending).limit(10).all()
+            steps = invitations.map { invitation in
+                Page.Step(label: t("home.step.invitation.\(invitation.kind.rawValue)", invitation.session.training.title),
+                          hint: DateFormatting.date(invitation.session.event.startsAt, req.locale), url: SiteURL.trainingSession(invitation.$session.id),
+                          state: NextSteps.State.current.rawValue, stateLabel: t("home.step_state.current"))
+            }
+        }
         var impact: [String] = []
         if user == nil {
             let figures = try await ImpactFigures.compute(on: req.db)

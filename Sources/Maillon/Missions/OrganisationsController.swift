@@ -222,21 +222,12 @@ struct OrganisationsController: RouteCollection {
         guard form.errors.isEmpty else { return try await render(req, organisation, values: values, errors: form.errors, status: .unprocessableEntity) }
         let now = req.now
         try await req.db.transaction { db in
-            let colleague: User
-            if let existing {
-                colleague = existing
-            } else {
-                colleague = User(email: email, passwordHash: req.application.dummyPasswordHash, name: name, role: .organisationContact, locale: req.locale)
-                // The invitation link proves the address.
-                colleague.emailVerifiedAt = now
-                try await colleague.create(on: db)
-            }
+            let (colleague, secret) = try await InvitedAccount.open(existing: existing, email: email, name: name, role: .organisationContact, request: req, on: db)
             let contact = OrganisationContact()
             contact.$organisation.id = id
             contact.$user.id = try colleague.requireID()
             contact.createdAt = now
             try await contact.create(on: db)
-            let secret = existing == nil ? try await Tokens(database: db, now: now).issue(.resetPassword, for: colleague, lifetime: AdminImportController.invitationLifetime) : nil
             try await AccountMail(request: req, database: db).organisationInvitation(colleague, organisation: organisation.name, token: secret)
         }
         try await req.flash(.success, "organisation.flash.contact_added")

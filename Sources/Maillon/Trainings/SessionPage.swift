@@ -66,6 +66,11 @@ struct SessionPage: Encodable, Sendable {
             mine = t("session.mine.waitlisted", String(try await Seats.waitlistPosition(of: registration, on: req.db) ?? 1))
         }
         let open = !event.isCancelled && req.now < event.registrationDeadline
+        // Visitors see the way in (it asks them to sign in); of the signed-in, members and the people invited to this session.
+        var mayEnrol = user?.isMember ?? true
+        if let user, user.role == .guest, let userID = user.id {
+            mayEnrol = try await TrainingInvitation.exists(session: id, user: userID, .trainee, on: req.db)
+        }
         let settings = req.maillon.settings
         return SessionPage(
             heading: training.title, programmeURL: SiteURL.training(training.slug), halfDays: halfDays.map { halfDayLine($0, t) },
@@ -76,7 +81,7 @@ struct SessionPage: Encodable, Sendable {
             trainers: trainerNames.joined(separator: ", "), price: ProgrammePage.price(session.price, t),
             seats: event.placesLeft > 0 ? t.count("session.seats_left", event.placesLeft) : t("session.full"),
             mine: mine,
-            enrolURL: open && !holding && (user?.isMember ?? true) ? SiteURL.trainingSessionEnrol(id) : nil,
+            enrolURL: open && !holding && mayEnrol ? SiteURL.trainingSessionEnrol(id) : nil,
             withdrawURL: holding && req.now < event.startsAt ? SiteURL.trainingSessionWithdraw(id) : nil,
             traineesURL: runs ? SiteURL.trainingSessionTrainees(id) : nil, attendanceURL: SiteURL.trainingAttendance(id),
             sheetURL: SiteURL.trainingAttendanceSheet(id), assessmentURL: SiteURL.trainingAssessment(id),
@@ -138,4 +143,7 @@ struct TraineesPage: Encodable, Sendable {
     let heading: String
     let sessionURL: String
     let rows: [Row]
+    /// For admins: who was invited from outside, and the form to invite someone.
+    var invited: [String] = []
+    var invitationForm: [FormModel] = []
 }

@@ -12,6 +12,7 @@ struct SessionsController: RouteCollection {
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "enrol"], use: enrol)
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "withdraw"], use: withdraw)
         routes.get(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "trainees"], use: trainees)
+        routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "invitations"], use: invite)
         routes.get(SiteURL.route(SiteURL.trainingRules), use: rules)
         routes.get(SiteURL.route(SiteURL.myTrainings), use: mine)
         routes.get(SiteURL.route(SiteURL.adminTrainingRules), use: rulesForm)
@@ -71,7 +72,10 @@ struct SessionsController: RouteCollection {
         var input = SessionInput(values: values, modality: training.content.modality, now: req.now)
         if training.status != .published { input.errors.add("day1", "session.training_not_published") }
         let trainers = input.trainerEmails.isEmpty ? [] : try await User.query(on: req.db).filter(\.$email ~~ input.trainerEmails).all()
-        if trainers.count != Set(input.trainerEmails).count || trainers.contains(where: { !$0.isMember }) { input.errors.add("trainers", "session.trainer_unknown") }
+        // Trainers are members, or outside trainers who already have a guest account (invite new ones from the trainees page).
+        if trainers.count != Set(input.trainerEmails).count || trainers.contains(where: { !$0.isMember && $0.role != .guest }) {
+            input.errors.add("trainers", "session.trainer_unknown")
+        }
         guard input.errors.isEmpty else {
             return try await req.renderPage("form-page", title: req.t("session.new_heading", training.title), scheduleForm(req, training, values: values, errors: input.errors),
                                             status: .unprocessableEntity)
@@ -128,11 +132,15 @@ struct SessionsController: RouteCollection {
                                 .init(url: SiteURL.trainingRules, label: t("rules.heading"))])
     }
 
-    /// Members enrol; someone else signed in is refused, a visitor asked to sign in.
+    /// Members enrol, and people from outside invited to this very session; someone else signed in is
+    /// refused, a visitor asked to sign in.
     private func enrollable(_ req: Request) async throws -> (TrainingSession, Training, Event, User) {
         let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
+        guard user.isMember || user.role == .guest else { throw PageError.forbidden }
         let (session, training, event) = try await session(req)
+        if !user.isMember, !(try await TrainingInvitation.exists(session: session.requireID(), user: user.requireID(), .trainee, on: req.db)) {
+            throw PageError.forbidden
+        }
         return (session, training, event, user)
     }
 
@@ -175,6 +183,11 @@ struct SessionsController: RouteCollection {
     }
 
     @Sendable func trainees(req: Request) async throws -> Response {
+        try await traineesResponse(req, invitation: ["kind": TrainingInvitation.Kind.trainee.rawValue], errors: .init(), status: .ok)
+    }
+
+    /// The trainees of a session one runs; for admins, also the people invited from outside and the form to invite one.
+    func traineesResponse(_ req: Request, invitation values: [String: String], errors: FormErrors, status: HTTPStatus) async throws -> Response {
         let (session, training, _) = try await req.runnableSession()
         let id = try session.requireID()
         let seesAdaptations = AccessPolicy.allows(req.principal, .readAdaptations)
@@ -195,8 +208,13 @@ struct SessionsController: RouteCollection {
                 adaptation: seesAdaptations && !enrolment.adaptation.isEmpty ? enrolment.adaptation : nil,
                 convocation: enrolment.convocationSentAt.map { t("enrolment.convocation_sent", DateFormatting.dateTime($0, req.locale)) })
         }
-        return try await req.renderPage("training-trainees", title: t("trainees.heading", training.title),
-                                        TraineesPage(heading: t("trainees.heading", training.title), sessionURL: SiteURL.trainingSession(id), rows: rows))
+        var page = TraineesPage(heading: t("trainees.heading", training.title), sessionURL: SiteURL.trainingSession(id), rows: rows)
+        if AccessPolicy.allows(req.principal, .manageTrainings) {
+            let invitations = try await TrainingInvitation.query(on: req.db).filter(\.$session.$id == id).with(\.$user).sort(\.$createdAt).limit(200).all()
+            page.invited = invitations.map { t("invitation.line", $0.user.name, $0.user.email, t("invitation.kind.\($0.kind.rawValue)")) }
+            page.invitationForm = [Self.invitationForm(req, session: id, values: values, errors: errors)]
+        }
+        return try await req.renderPage("training-trainees", title: page.heading, page, status: status)
     }
 
     // MARK: My trainings
