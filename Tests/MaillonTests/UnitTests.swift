@@ -156,6 +156,26 @@ struct UnitTests {
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "javascript:alert(1)"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["COMMUNITY_PRIMARY_COLOR": "red;}body{"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["LOG_LEVEL": "loud"]) }
+        // The end-to-end tests' clock never reaches a public address.
+        #expect(throws: SettingsError.self) {
+            try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "relay.example.org",
+                                          "CLOCK_OFFSET_FILE": "/tmp/clock"])
+        }
+        #expect(try Settings.fromEnvironment(["CLOCK_OFFSET_FILE": "/tmp/clock"]).clockOffsetFile == "/tmp/clock")
+    }
+
+    @Test("CLOCK_OFFSET_FILE moves the clock by the seconds the file holds, read at each use; no file or no number, no shift")
+    func shiftedTime() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-clock-\(UUID().uuidString)").path
+        let time = ShiftedTime(path: path)
+        #expect(abs(time.now().timeIntervalSinceNow) < 5)
+        try "864000\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(abs(time.now().timeIntervalSinceNow - 864_000) < 5)
+        try "-3600".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(abs(time.now().timeIntervalSinceNow + 3600) < 5)
+        try "demain".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(abs(time.now().timeIntervalSinceNow) < 5)
+        try FileManager.default.removeItem(atPath: path)
     }
 
     @Test("serve --port moves the address mailed links use, unless BASE_URL is set")

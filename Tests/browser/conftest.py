@@ -27,7 +27,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, extra_env=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.mail_dir = workdir / "mail"
@@ -40,6 +40,7 @@ class Server:
             MAIL_DIR=str(self.mail_dir),
             LOG_FORMAT="json",
             JOB_WORKERS="2",
+            **(extra_env or {}),
         )
         self.env.pop("DATABASE_URL", None)
         # A small demo community: chapters with ambassadors, members, the charter.
@@ -61,6 +62,12 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError("Maillon did not start; see server.log")
+
+    def drain(self):
+        """Runs every due job now (periodic ones included) in a separate `maillon worker --drain`."""
+        done = subprocess.run([str(BINARY), "worker", "--drain"], cwd=ROOT, env=dict(self.env, LOG_LEVEL="error"),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
 
     def stop(self):
         self.process.terminate()

@@ -102,9 +102,9 @@ extension SessionsController {
         func error(_ name: String) -> String? { errors[name].map { t($0) } }
         let kind = values["kind"] ?? TrainingInvitation.Kind.trainee.rawValue
         return FormModel(id: "invitation", action: SiteURL.trainingSessionInvitations(sessionID), submitLabel: t("invitation.submit"), fields: [
-            .init(name: "name", label: t("invitation.field.name"), value: values["name"] ?? "", error: error("name"), autocomplete: "off"),
+            .init(name: "name", label: t("invitation.field.name"), value: values["name"] ?? "", error: error("name")),
             .init(name: "email", label: t("invitation.field.email"), type: "email", value: values["email"] ?? "", error: error("email"),
-                  hint: t("invitation.field.email_hint"), autocomplete: "off"),
+                  hint: t("invitation.field.email_hint")),
             .init(name: "kind", label: t("invitation.field.kind"), type: "select", value: kind, error: error("kind"),
                   options: TrainingInvitation.Kind.allCases.map { .init(value: $0.rawValue, label: t("invitation.kind.\($0.rawValue)"), selected: $0.rawValue == kind) }),
         ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
