@@ -59,6 +59,18 @@ def bpf_row(driver, server, year, label):
     return 0, 0.0
 
 
+def enrol(driver, status, funding, **answers):
+    """From the session page: the needs analysis, status and funding, both acknowledgements."""
+    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "S'inscrire"))
+    fill(driver, "enrolment", **answers)
+    Select(driver.find_element(By.ID, "enrolment-trainee_status")).select_by_value(status)
+    Select(driver.find_element(By.ID, "enrolment-funding")).select_by_value(funding)
+    driver.find_element(By.ID, "enrolment-ack_programme").click()
+    driver.find_element(By.ID, "enrolment-ack_rules").click()
+    submit(driver, "enrolment")
+    assert "Inscription confirmée." in driver.page_source
+
+
 class People:
     """One browser, a cookie jar per person: switching is instant, and nobody signs in twice."""
 
@@ -112,14 +124,7 @@ def test_journey_4_from_scheduling_to_the_bpf(driver, journey_server, check_acce
     for address, expectation in [("membre20@maillon.example", "Oser annoncer mon prix"), ("membre21@maillon.example", "Construire ma grille")]:
         people.be(address)
         driver.get(session_url)
-        click_and_wait(driver, driver.find_element(By.LINK_TEXT, "S'inscrire"))
-        fill(driver, "enrolment", expectations=expectation)
-        Select(driver.find_element(By.ID, "enrolment-trainee_status")).select_by_value("self_funded")
-        Select(driver.find_element(By.ID, "enrolment-funding")).select_by_value("person")
-        driver.find_element(By.ID, "enrolment-ack_programme").click()
-        driver.find_element(By.ID, "enrolment-ack_rules").click()
-        submit(driver, "enrolment")
-        assert "Inscription confirmée." in driver.page_source
+        enrol(driver, status="self_funded", funding="person", expectations=expectation)
 
     # The guest chooses a password from the mail, finds the session on her home page, and enrols.
     driver.delete_all_cookies()
@@ -131,14 +136,7 @@ def test_journey_4_from_scheduling_to_the_bpf(driver, journey_server, check_acce
     check_accessibility("a guest's home")
     assert not driver.find_elements(By.CSS_SELECTOR, "a[href='/directory']")
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, f"a[href='{session_url[len(server.base):]}']"))
-    click_and_wait(driver, driver.find_element(By.LINK_TEXT, "S'inscrire"))
-    fill(driver, "enrolment", expectations="Découvrir la tarification", adaptation="Documents en gros caractères")
-    Select(driver.find_element(By.ID, "enrolment-trainee_status")).select_by_value("employee")
-    Select(driver.find_element(By.ID, "enrolment-funding")).select_by_value("opco")
-    driver.find_element(By.ID, "enrolment-ack_programme").click()
-    driver.find_element(By.ID, "enrolment-ack_rules").click()
-    submit(driver, "enrolment")
-    assert "Inscription confirmée." in driver.page_source
+    enrol(driver, status="employee", funding="opco", expectations="Découvrir la tarification", adaptation="Documents en gros caractères")
     driver.get(server.base + "/directory")
     assert not driver.find_elements(By.CSS_SELECTOR, "a[href^='/members/']"), "no member is shown to a guest"
 
