@@ -27,6 +27,18 @@ struct AuthorizationTests {
         #expect(!AccessPolicy.allows(Principal(userID: me, role: .applicant, ambassadorOf: [lyon]), .runChapter(lyon)))
         #expect(!AccessPolicy.allows(applicant, .enableTwoStep))
         #expect(AccessPolicy.allows(admin, .enableTwoStep))
+        // A guest (someone from outside invited to a training) runs the sessions they train, nothing of the community.
+        let guest = Principal(userID: me, role: .guest)
+        #expect(AccessPolicy.allows(guest, .runTrainingSession(trainers: [me])))
+        #expect(!AccessPolicy.allows(guest, .runTrainingSession(trainers: [other])))
+        for permission: Permission in [.createEvents, .reviewApplications, .runChapter(lyon), .postMissions, .manageTrainings, .readAdaptations, .viewAdminArea] {
+            #expect(!AccessPolicy.allows(guest, permission), "\(permission)")
+        }
+        // Adaptations: admins and the disability referent's account, which an applicant's or organisation's cannot be.
+        #expect(AccessPolicy.allows(Principal(userID: me, role: .member, isDisabilityReferent: true), .readAdaptations))
+        #expect(AccessPolicy.allows(Principal(userID: me, role: .guest, isDisabilityReferent: true), .readAdaptations))
+        #expect(!AccessPolicy.allows(Principal(userID: me, role: .applicant, isDisabilityReferent: true), .readAdaptations))
+        #expect(!AccessPolicy.allows(member, .readAdaptations) && !AccessPolicy.allows(member, .runTrainingSession(trainers: [other])))
     }
 
     @Test("Anonymous visitors are sent to sign in from every private page")

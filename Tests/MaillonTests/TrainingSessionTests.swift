@@ -205,6 +205,38 @@ struct TrainingSessionTests {
         }
     }
 
+    @Test("The disability referent's account reads the coming sessions' adaptations; trainers, trainees and other members do not")
+    func referentReadsAdaptations() async throws {
+        var options = TestOptions()
+        options.disabilityReferentEmail = "referente@example.org"
+        try await withMaillon(options) { ctx in
+            let (training, admin) = try await publishedTraining(ctx)
+            let trainer = try await secondBrowser(ctx, email: "formatrice@example.org", role: .member)
+            try await admin.post("/admin/trainings/\(training.requireID())/sessions/new", sessionForm(now: ctx.time.now()))
+            let sessionID = try #require(try await TrainingSession.query(on: ctx.db).first()?.requireID())
+            let trainee = try await secondBrowser(ctx, email: "une@example.org", role: .member)
+            var form = enrolmentForm
+            form["adaptation"] = "Interprète LSF"
+            try await trainee.post("/trainings/sessions/\(sessionID)/enrol", form)
+            try await secondBrowser(ctx, email: "deux@example.org", role: .member).post("/trainings/sessions/\(sessionID)/enrol", enrolmentForm)
+            let referent = try await secondBrowser(ctx, email: "referente@example.org", role: .member)
+
+            let page = try await referent.get("/trainings/adaptations")
+            #expect(page.status == .ok && page.html.contains("Interprète LSF") && page.html.contains("/trainings/sessions/\(sessionID)"))
+            #expect(!page.html.contains("Oser annoncer mon prix"), "only the adaptation, not the rest of the needs analysis")
+            #expect(try await referent.get("/trainings/mine").html.contains("/trainings/adaptations"))
+            #expect(try await admin.get("/trainings/adaptations").html.contains("Interprète LSF"))
+            for browser in [trainer, trainee, try await secondBrowser(ctx, email: "autre@example.org", role: .member)] {
+                #expect(try await browser.get("/trainings/adaptations").status == .forbidden)
+                #expect(!(try await browser.get("/trainings/mine").html.contains("/trainings/adaptations")))
+            }
+            #expect(try await ctx.browser().get("/trainings/adaptations").status == .seeOther, "a visitor signs in first")
+            // Once the session has ended, its adaptations leave the list.
+            ctx.time.advance(by: 30 * 86400)
+            #expect(!(try await referent.get("/trainings/adaptations").html.contains("Interprète LSF")))
+        }
+    }
+
     @Test("Session, enrolment, trainees and rules pages render in French and English", arguments: ["fr", "en"])
     func pagesRender(language: String) async throws {
         try await withMaillon { ctx in
@@ -218,10 +250,11 @@ struct TrainingSessionTests {
             let trainingID = try training.requireID()
             for path in ["/admin/trainings/\(trainingID)/sessions/new", "/trainings/sessions/\(sessionID)", "/trainings/sessions/\(sessionID)/enrol",
                          "/trainings/sessions/\(sessionID)/trainees", "/trainings/rules", "/admin/trainings/rules", "/trainings/\(training.slug)",
+                         "/trainings/adaptations", "/admin/trainings",
                          "/account/notifications"] {
                 let page = try await admin.get(path)
                 #expect(page.status == .ok, "\(path)")
-                #expect(page.html.range(of: #"(session|enrolment|trainees|rules|convocation)\.[a-z]"#, options: .regularExpression) == nil, "\(path)")
+                #expect(page.html.range(of: #"(session|enrolment|trainees|rules|convocation|adaptations)\.[a-z]"#, options: .regularExpression) == nil, "\(path)")
             }
         }
     }

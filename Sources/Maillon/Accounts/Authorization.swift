@@ -9,12 +9,15 @@ public struct Principal: Sendable, Equatable {
     public let ambassadorOf: Set<UUID>
     /// The organisations an organisation contact acts for.
     public let contactOf: Set<UUID>
+    /// The training organisation's disability referent (`DISABILITY_REFERENT_EMAIL`): reads trainees' adaptations.
+    public let isDisabilityReferent: Bool
 
-    public init(userID: UUID, role: Role, ambassadorOf: Set<UUID> = [], contactOf: Set<UUID> = []) {
+    public init(userID: UUID, role: Role, ambassadorOf: Set<UUID> = [], contactOf: Set<UUID> = [], isDisabilityReferent: Bool = false) {
         self.userID = userID
         self.role = role
         self.ambassadorOf = ambassadorOf
         self.contactOf = contactOf
+        self.isDisabilityReferent = isDisabilityReferent
     }
 }
 
@@ -50,7 +53,7 @@ public enum Permission: Sendable, Equatable {
     case manageTrainings
     /// Run one training session (its trainees, their attendance): its trainers and the admins.
     case runTrainingSession(trainers: Set<UUID>)
-    /// Read the adaptations trainees asked for because of a disability: admins only.
+    /// Read the adaptations trainees asked for because of a disability: admins and the disability referent.
     case readAdaptations
     /// Handle complaints and improvement actions: admins only.
     case handleComplaints
@@ -63,8 +66,10 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .readAdaptations, .handleComplaints:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .handleComplaints:
             return principal.role == .admin
+        case .readAdaptations:
+            return principal.role == .admin || (principal.isDisabilityReferent && [.member, .guest].contains(principal.role))
         case .reviewApplications, .createEvents:
             return principal.role == .admin || (principal.role == .member && !principal.ambassadorOf.isEmpty)
         case let .runChapter(chapter):
@@ -88,7 +93,8 @@ public enum AccessPolicy {
 extension Request {
     var principal: Principal? {
         guard let user = currentUser, let id = user.id else { return nil }
-        return Principal(userID: id, role: user.role, ambassadorOf: sessionContext.ambassadorOf, contactOf: sessionContext.contactOf)
+        return Principal(userID: id, role: user.role, ambassadorOf: sessionContext.ambassadorOf, contactOf: sessionContext.contactOf,
+                         isDisabilityReferent: maillon.settings.disabilityReferentEmail == user.email)
     }
 
     /// The signed-in person, or a redirect to sign in.

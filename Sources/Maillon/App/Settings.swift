@@ -41,6 +41,8 @@ public struct Settings: Sendable {
     public var disabilityReferentName: String? = nil
     /// How to reach the disability referent (an address, a phone number).
     public var disabilityReferentContact: String? = nil
+    /// The address of the referent's account, if they have one: it reads the adaptations trainees ask for.
+    public var disabilityReferentEmail: String? = nil
     /// How many days before a training session its convocations are mailed.
     public var convocationDays: Int = 7
     /// How many days after a session its cold survey is sent.
@@ -180,6 +182,7 @@ public struct Settings: Sendable {
         settings.contributionBankDetails = value("CONTRIBUTION_BANK_DETAILS")
         settings.disabilityReferentName = value("DISABILITY_REFERENT_NAME")
         settings.disabilityReferentContact = value("DISABILITY_REFERENT_CONTACT")
+        settings.disabilityReferentEmail = value("DISABILITY_REFERENT_EMAIL").map(EmailAddress.normalise)
         settings.convocationDays = try value("CONVOCATION_DAYS").map {
             guard let days = Int($0), (1...60).contains(days) else { throw SettingsError.invalid("CONVOCATION_DAYS", $0) }
             return days

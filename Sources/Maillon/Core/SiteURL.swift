@@ -94,6 +94,7 @@ public enum SiteURL {
     public static func trainingVersion(_ id: UUID, _ number: Int) -> String { "\(adminTrainings)/\(id.uuidString)/versions/\(number)" }
     public static let trainingRules = "/trainings/rules"
     public static let myTrainings = "/trainings/mine"
+    public static let trainingAdaptations = "/trainings/adaptations"
     public static let adminTrainingRules = "/admin/trainings/rules"
     public static func trainingSession(_ id: UUID) -> String { "\(trainings)/sessions/\(id.uuidString)" }
     public static func trainingSessionEnrol(_ id: UUID) -> String { "\(trainingSession(id))/enrol" }

@@ -147,3 +147,41 @@ struct TraineesPage: Encodable, Sendable {
     var invited: [String] = []
     var invitationForm: [FormModel] = []
 }
+
+/// The adaptations asked for in sessions not yet ended, for the disability referent and the admins
+/// (`/trainings/adaptations`), so each can be prepared before the first half-day.
+struct AdaptationsPage: Encodable, Sendable {
+    struct Row: Encodable, Sendable {
+        let training: String
+        let url: String
+        let when: String
+        let name: String
+        let status: String
+        let adaptation: String
+    }
+
+    let heading: String
+    let rows: [Row]
+
+    static func build(_ req: Request) async throws -> AdaptationsPage {
+        let t = req.t
+        let enrolments = try await Enrolment.query(on: req.db).filter(\.$adaptation != "")
+            .join(TrainingSession.self, on: \Enrolment.$session.$id == \TrainingSession.$id)
+            .join(Event.self, on: \TrainingSession.$event.$id == \Event.$id).filter(Event.self, \.$endsAt > req.now)
+            .join(Training.self, on: \TrainingSession.$training.$id == \Training.$id)
+            .sort(Event.self, \.$startsAt).limit(300).all()
+        let names = Dictionary(try await User.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$user.id)).all().map { ($0.id ?? UUID(), $0.name) },
+                               uniquingKeysWith: { a, _ in a })
+        let statuses = Dictionary(try await Registration.query(on: req.db).filter(\.$id ~~ enrolments.compactMap(\.$registration.id)).all()
+            .map { ($0.id ?? UUID(), $0.status) }, uniquingKeysWith: { a, _ in a })
+        let rows = try enrolments.map { enrolment in
+            let event = try enrolment.joined(Event.self)
+            return Row(training: try enrolment.joined(Training.self).title, url: SiteURL.trainingSession(enrolment.$session.id),
+                       when: DateFormatting.date(event.startsAt, req.locale),
+                       name: enrolment.$user.id.flatMap { names[$0] } ?? enrolment.retainedName ?? t("person.former_member"),
+                       status: t("enrolment.state.\(enrolment.$registration.id.flatMap { statuses[$0] }?.rawValue ?? "cancelled")"),
+                       adaptation: enrolment.adaptation)
+        }
+        return AdaptationsPage(heading: t("adaptations.heading"), rows: rows)
+    }
+}

@@ -15,6 +15,7 @@ struct SessionsController: RouteCollection {
         routes.post(SiteURL.route(SiteURL.trainings) + ["sessions", ":session", "invitations"], use: invite)
         routes.get(SiteURL.route(SiteURL.trainingRules), use: rules)
         routes.get(SiteURL.route(SiteURL.myTrainings), use: mine)
+        routes.get(SiteURL.route(SiteURL.trainingAdaptations), use: adaptations)
         routes.get(SiteURL.route(SiteURL.adminTrainingRules), use: rulesForm)
         routes.post(SiteURL.route(SiteURL.adminTrainingRules), use: publishRules)
     }
@@ -217,6 +218,12 @@ struct SessionsController: RouteCollection {
         return try await req.renderPage("training-trainees", title: page.heading, page, status: status)
     }
 
+    @Sendable func adaptations(req: Request) async throws -> Response {
+        try req.authorize(.readAdaptations)
+        let page = try await AdaptationsPage.build(req)
+        return try await req.renderPage("training-adaptations", title: page.heading, page)
+    }
+
     // MARK: My trainings
 
     struct MinePage: Encodable, Sendable {
@@ -233,6 +240,8 @@ struct SessionsController: RouteCollection {
         let heading: String
         let rows: [Row]
         let catalogueURL: String
+        /// For the disability referent: the adaptations to prepare.
+        let adaptationsURL: String?
     }
 
     /// A trainee's own records: each session, where they stand, the hours signed, the certificate, a survey to answer.
@@ -259,7 +268,8 @@ struct SessionsController: RouteCollection {
                                 certificateURL: ended && hours > 0 ? SiteURL.trainingCertificate(sessionID, enrolment.id ?? UUID()) : nil,
                                 surveyURL: survey.map { SiteURL.trainingSurvey(sessionID, $0.kind) })
         }
-        return try await req.renderPage("my-trainings", title: t("mine.heading"), MinePage(heading: t("mine.heading"), rows: rows, catalogueURL: SiteURL.trainings))
+        return try await req.renderPage("my-trainings", title: t("mine.heading"), MinePage(heading: t("mine.heading"), rows: rows, catalogueURL: SiteURL.trainings,
+                                                                                          adaptationsURL: AccessPolicy.allows(req.principal, .readAdaptations) ? SiteURL.trainingAdaptations : nil))
     }
 
     // MARK: Internal rules

@@ -37,6 +37,8 @@ struct TestOptions: Sendable {
     /// Where the `file` transport would write (the tests record mail; erasure looks here).
     /// The training organisation's disability referent (name, contact), unset by default.
     var disabilityReferent: (name: String, contact: String)? = nil
+    /// The address of the referent's account (`DISABILITY_REFERENT_EMAIL`), unset by default.
+    var disabilityReferentEmail: String? = nil
     var mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-test-mail-\(UUID().uuidString.prefix(8))").path
 }
 
@@ -68,6 +70,7 @@ func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) thr
     settings.mailDirectory = options.mailDirectory
     settings.disabilityReferentName = options.disabilityReferent?.name
     settings.disabilityReferentContact = options.disabilityReferent?.contact
+    settings.disabilityReferentEmail = options.disabilityReferentEmail
     return settings
 }
 
