@@ -86,6 +86,11 @@ struct TrainingInvitationTests {
             #expect(try await paul.post("/trainings/sessions/\(sessionID)/invitations", ["name": "Ami", "email": "ami@dehors.example", "kind": "trainee"])
                 .status == .forbidden)
             #expect(try await paul.get("/account").status == .ok)
+            for path in ["/events", "/chapters", "/missions", "/apply", "/application", "/notifications", "/account/notifications", "/charter",
+                         "/trainings", "/review", "/organisations/new"] {
+                let status = try await paul.get(path).status
+                #expect(status.code < 500, "\(path): \(status)")
+            }
 
             // Erasure takes the invitation with the account.
             try await paul.get("/account/delete")
