@@ -57,6 +57,13 @@ public enum Permission: Sendable, Equatable {
     case readAdaptations
     /// Handle complaints and improvement actions: admins only.
     case handleComplaints
+    /// Read and write in a space: a theme space (`chapter` nil) is any member's; a chapter's space is
+    /// its members' (`homeChapter`, the reader's), its ambassadors' and the admins'.
+    case takePartInSpace(chapter: UUID?, homeChapter: UUID?)
+    /// Moderate a space: the admins everywhere, a chapter's ambassadors in its space.
+    case moderateSpace(chapter: UUID?)
+    /// Create and describe theme spaces: admins.
+    case manageSpaces
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -66,7 +73,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .handleComplaints:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .handleComplaints, .manageSpaces:
             return principal.role == .admin
         case .readAdaptations:
             return principal.role == .admin || (principal.isDisabilityReferent && [.member, .guest].contains(principal.role))
@@ -84,6 +91,13 @@ public enum AccessPolicy {
         case let .runTrainingSession(trainers):
             // Outside trainers (guests) run the sessions they were invited to, and nothing else.
             return principal.role == .admin || ([.member, .guest].contains(principal.role) && trainers.contains(principal.userID))
+        case let .takePartInSpace(chapter, homeChapter):
+            guard principal.role == .member || principal.role == .admin else { return false }
+            guard let chapter else { return true }
+            return principal.role == .admin || homeChapter == chapter || principal.ambassadorOf.contains(chapter)
+        case let .moderateSpace(chapter):
+            guard let chapter else { return principal.role == .admin }
+            return allows(principal, .runChapter(chapter))
         case let .manageOrganisation(organisation):
             return principal.role == .admin || (principal.role == .organisationContact && principal.contactOf.contains(organisation))
         }

@@ -117,4 +117,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: AssessmentController())
     try app.register(collection: SurveysController())
     try app.register(collection: BPFController())
+    try app.register(collection: DiscussionsController())
 }

@@ -121,6 +121,17 @@ public enum SiteURL {
     public static func sign(_ code: String) -> String { "\(sign)/\(code)" }
     public static func trainingAttendance(_ session: UUID) -> String { "\(trainingSession(session))/attendance" }
     public static func trainingHalfDay(_ session: UUID, _ halfDay: UUID) -> String { "\(trainingAttendance(session))/\(halfDay.uuidString)" }
+    public static let discussions = "/discussions"
+    public static func discussionSpace(_ slug: String) -> String { "\(discussions)/\(slug)" }
+    public static func newDiscussionThread(_ slug: String) -> String { "\(discussionSpace(slug))/new" }
+    public static func discussionMembership(_ slug: String) -> String { "\(discussionSpace(slug))/membership" }
+    public static func discussionThread(_ id: UUID) -> String { "\(discussions)/threads/\(id.uuidString)" }
+    public static func discussionReply(_ id: UUID) -> String { "\(discussionThread(id))/reply" }
+    public static func discussionFollow(_ id: UUID) -> String { "\(discussionThread(id))/follow" }
+    /// A post wherever it is: leads to its thread's page that holds it.
+    public static func discussionPost(_ post: UUID) -> String { "\(discussions)/posts/\(post.uuidString)" }
+    public static func discussionPostAction(_ post: UUID, _ action: String) -> String { "\(discussions)/posts/\(post.uuidString)/\(action)" }
+    public static let adminSpaces = "/admin/spaces"
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

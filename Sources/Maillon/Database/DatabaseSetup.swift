@@ -26,6 +26,7 @@ enum DatabaseSetup {
                                          sqlLogLevel: .trace), as: .psql)
         }
         app.databases.middleware.use(Profile.CityKey())
+        app.databases.middleware.use(Space.ForEveryChapter())
     }
 
     /// SQLite: write-ahead logging (readers never wait for the writer); the mode is kept in the file.
@@ -58,5 +59,6 @@ enum DatabaseSetup {
         migrations.add(Migrations021.CreateSurveys())
         migrations.add(Migrations022.AddTrainingRetention())
         migrations.add(Migrations023.CreateTrainingInvitations())
+        migrations.add(Migrations024.CreateDiscussions())
     }
 }

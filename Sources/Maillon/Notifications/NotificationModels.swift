@@ -111,7 +111,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A training session's survey to answer.
     public static let trainingSurvey = NotificationKind(id: "training_survey", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A reply in a discussion one follows.
+    public static let discussionReply = NotificationKind(id: "discussion_reply", defaultChannel: .digest, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

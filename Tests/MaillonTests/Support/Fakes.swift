@@ -58,6 +58,13 @@ enum TestLogs {
     static func record(_ line: String) { lines.withLockedValue { $0.append(line) } }
     static var all: String { lines.withLockedValue { $0.joined(separator: "\n") } }
 
+    /// The SQL reads one request made (each log entry whole: a statement may span lines).
+    static func selects(of requestID: String) -> Int {
+        lines.withLockedValue { entries in
+            entries.filter { $0.contains(requestID) && !$0.hasPrefix("debug") && $0.contains("SELECT") }.count
+        }
+    }
+
     struct CapturingLogHandler: LogHandler {
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .info
