@@ -287,6 +287,42 @@ struct DiscussionTests {
         }
     }
 
+    @Test("A member's posts are in their export; erased, their posts stay by a former member and nothing else of them remains")
+    func exportAndErase() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let erased = try await member(ctx, "Élise Effacée", "elise@example.org", lyon)
+            let marc = try await member(ctx, "Marc Lyon", "marc@example.org", lyon)
+            try await erased.post("/discussions/lyon/new", ["title": "Mon devis", "body": "Relisez mon devis svp", "help": "yes"])
+            let subject = try await thread(ctx, "Mon devis")
+            let question = try #require(try await posts(ctx, subject).first)
+            ctx.time.advance(by: 60)
+            try await marc.post("/discussions/threads/\(subject.requireID())/reply", ["body": "Volontiers", "quote": question.requireID().uuidString])
+            let answer = try #require(try await posts(ctx, subject).last)
+            try await erased.post("/discussions/posts/\(answer.requireID())/react", ["kind": "thanks"])
+            try await erased.post("/discussions/posts/\(answer.requireID())/accept")
+            await ctx.runJobs()
+
+            let export = try await erased.get("/account/export")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(export.body.readableBytesView)) as? [String: Any])
+            let discussions = try #require(json["discussions"] as? [String: Any])
+            #expect((discussions["posts"] as? [[String: Any]])?.first?["text"] as? String == "Relisez mon devis svp")
+            #expect((discussions["reactions"] as? [[String: Any]])?.count == 1)
+
+            try await erased.get("/account/delete")
+            #expect(try await erased.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+            await ctx.runJobs()
+            #expect(try await Post.query(on: ctx.db).filter(\.$thread.$id == subject.requireID()).count() == 2, "the posts stay")
+            #expect(try await PostReaction.query(on: ctx.db).count() == 0)
+            let page = try await marc.get("/discussions/threads/\(subject.requireID())").html
+            #expect(page.contains("Relisez mon devis svp") && page.contains("un·e ancien·ne membre a écrit"), "the quote still reads")
+            let stored = try await everyStoredValue(ctx.db)
+            for trace in ["Élise Effacée", "elise@example.org"] {
+                #expect(!stored.contains { $0.localizedCaseInsensitiveContains(trace) }, "\(trace) remains")
+            }
+        }
+    }
+
     @Test("Discussion pages render in French and English", arguments: ["fr", "en"])
     func pagesRender(language: String) async throws {
         try await withMaillon { ctx in
