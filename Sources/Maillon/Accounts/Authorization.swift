@@ -64,6 +64,8 @@ public enum Permission: Sendable, Equatable {
     case moderateSpace(chapter: UUID?)
     /// Create and describe theme spaces: admins.
     case manageSpaces
+    /// See the moderation queue and log at all: admins, and ambassadors of at least one chapter.
+    case moderate
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -84,7 +86,7 @@ public enum AccessPolicy {
         case let .organiseEvent(chapter), let .reviewMission(chapter):
             guard let chapter else { return principal.role == .admin }
             return allows(principal, .runChapter(chapter))
-        case .reviewMissions:
+        case .reviewMissions, .moderate:
             return allows(principal, .reviewApplications)
         case .postMissions:
             return principal.role == .organisationContact && !principal.contactOf.isEmpty

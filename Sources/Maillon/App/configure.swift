@@ -118,4 +118,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: SurveysController())
     try app.register(collection: BPFController())
     try app.register(collection: DiscussionsController())
+    try app.register(collection: ModerationController())
 }

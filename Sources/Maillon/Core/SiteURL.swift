@@ -132,6 +132,9 @@ public enum SiteURL {
     public static func discussionPost(_ post: UUID) -> String { "\(discussions)/posts/\(post.uuidString)" }
     public static func discussionPostAction(_ post: UUID, _ action: String) -> String { "\(discussions)/posts/\(post.uuidString)/\(action)" }
     public static let adminSpaces = "/admin/spaces"
+    public static let moderation = "/moderation"
+    public static let moderationLog = "/moderation/log"
+    public static func moderationAction(_ post: UUID) -> String { "\(moderation)/posts/\(post.uuidString)" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

@@ -60,5 +60,6 @@ enum DatabaseSetup {
         migrations.add(Migrations022.AddTrainingRetention())
         migrations.add(Migrations023.CreateTrainingInvitations())
         migrations.add(Migrations024.CreateDiscussions())
+        migrations.add(Migrations025.CreateModeration())
     }
 }

@@ -96,6 +96,8 @@ public final class Post: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     @OptionalField(key: "edited_at") public var editedAt: Date?
     @OptionalField(key: "deleted_at") public var deletedAt: Date?
+    /// Hidden until a moderator reviews it (reported by two members, or by a moderator of its space).
+    @OptionalField(key: "hidden_at") public var hiddenAt: Date?
 
     public init() {}
 }

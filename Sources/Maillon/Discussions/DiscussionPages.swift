@@ -8,13 +8,24 @@ struct DiscussionReader: Sendable {
     let userID: UUID
     let homeChapter: UUID?
     let principal: Principal?
+    /// A suspended member reads but does not write until then.
+    let suspendedUntil: Date?
 
     static func of(_ req: Request) async throws -> DiscussionReader {
         let user = try req.requireUser()
         guard user.isMember else { throw PageError.forbidden }
         let id = try user.requireID()
         let home = try await Profile.query(on: req.db).filter(\.$user.$id == id).first()?.$homeChapter.id
-        return DiscussionReader(user: user, userID: id, homeChapter: home, principal: req.principal)
+        return DiscussionReader(user: user, userID: id, homeChapter: home, principal: req.principal,
+                                suspendedUntil: try await Suspension.activeUntil(id, now: req.now, on: req.db))
+    }
+
+    /// The page a suspended member gets instead of writing, or nil when they may write.
+    func refusalIfSuspended(_ req: Request) async throws -> Response? {
+        guard let suspendedUntil else { return nil }
+        let t = req.t
+        return try await req.renderPage("message", title: t("moderation.suspended_heading"), MessagePage(
+            heading: t("moderation.suspended_heading"), paragraphs: [t("moderation.suspended_body", DateFormatting.dateTime(suspendedUntil, req.locale))]), status: .forbidden)
     }
 
     func mayTakePart(in space: Space) -> Bool {
@@ -61,6 +72,7 @@ struct SpacesPage: Encodable, Sendable {
     let mine: [Row]
     let others: [Row]
     let manageURL: String?
+    let moderationURL: String?
 
     static func build(_ req: Request, _ reader: DiscussionReader) async throws -> SpacesPage {
         let t = req.t
@@ -94,7 +106,8 @@ struct SpacesPage: Encodable, Sendable {
         }
         let mineIDs = Set(mine.compactMap(\.id))
         return SpacesPage(heading: t("discussion.heading"), mine: mine.map(row), others: spaces.filter { !mineIDs.contains($0.id ?? UUID()) }.map(row),
-                          manageURL: AccessPolicy.allows(reader.principal, .manageSpaces) ? SiteURL.adminSpaces : nil)
+                          manageURL: AccessPolicy.allows(reader.principal, .manageSpaces) ? SiteURL.adminSpaces : nil,
+                          moderationURL: AccessPolicy.allows(reader.principal, .moderate) ? SiteURL.moderation : nil)
     }
 }
 
@@ -206,6 +219,8 @@ struct ThreadPage: Encodable, Sendable {
         let when: String
         let edited: Bool
         let deleted: Bool
+        /// Hidden until reviewed: its text is shown to its author and the moderators only.
+        let hidden: Bool
         let html: String
         let quote: Quote?
         let reactions: [Reaction]
@@ -216,6 +231,7 @@ struct ThreadPage: Encodable, Sendable {
         let editURL: String?
         let deleteURL: String?
         let acceptURL: String?
+        let reportURL: String?
     }
 
     let heading: String
@@ -265,16 +281,19 @@ struct ThreadPage: Encodable, Sendable {
         let isAuthor = thread.$author.id == reader.userID
         func quote(_ id: UUID?) -> Quote? {
             guard let id, let post = quoted[id] else { return nil }
-            return Quote(author: names.name(post.$author.id, t), excerpt: post.deletedAt == nil ? PostText.excerpt(post.body, length: 200) : t("discussion.deleted"),
+            let excerpt = post.deletedAt != nil ? t("discussion.deleted") : (post.hiddenAt != nil ? t("moderation.hidden") : PostText.excerpt(post.body, length: 200))
+            return Quote(author: names.name(post.$author.id, t), excerpt: excerpt,
                          url: SiteURL.discussionPost(id))
         }
         let items = posts.map { post -> Item in
             let id = post.id ?? UUID()
             let own = post.$author.id == reader.userID && post.deletedAt == nil
+            let hidden = post.hiddenAt != nil && post.deletedAt == nil
+            let showsText = post.deletedAt == nil && (!hidden || post.$author.id == reader.userID || reader.mayModerate(space))
             return Item(
                 anchor: "post-\(id.uuidString)", author: names.name(post.$author.id, t), authorURL: post.$author.id.map(SiteURL.member),
                 when: DateFormatting.dateTime(post.createdAt, req.locale), edited: post.editedAt != nil && post.deletedAt == nil, deleted: post.deletedAt != nil,
-                html: post.deletedAt == nil ? PostText.html(post.body) : "", quote: quote(post.quoteID),
+                hidden: hidden, html: showsText ? PostText.html(post.body) : "", quote: quote(post.quoteID),
                 reactions: PostReaction.Kind.allCases.map { kind in
                     .init(kind: kind.rawValue, label: t("discussion.reaction.\(kind.rawValue)"), count: counts[id]?[kind] ?? 0, mine: mine.contains("\(id)/\(kind.rawValue)"))
                 },
@@ -284,7 +303,8 @@ struct ThreadPage: Encodable, Sendable {
                 editURL: own ? SiteURL.discussionPostAction(id, "edit") : nil,
                 deleteURL: own || reader.mayModerate(space) && post.deletedAt == nil ? SiteURL.discussionPostAction(id, "delete") : nil,
                 acceptURL: isAuthor && thread.isHelpRequest && id != firstPostID && post.deletedAt == nil && thread.answerPostID != id
-                    ? SiteURL.discussionPostAction(id, "accept") : nil)
+                    ? SiteURL.discussionPostAction(id, "accept") : nil,
+                reportURL: post.$author.id != reader.userID && post.deletedAt == nil && !hidden ? SiteURL.discussionPostAction(id, "report") : nil)
         }
         let quoting = quote(UUID(uuidString: values["quote"] ?? ""))
         let form = FormModel(id: "reply", action: SiteURL.discussionReply(threadID), submitLabel: t("discussion.reply"), fields: [

@@ -16,6 +16,8 @@ struct DiscussionsController: RouteCollection {
         routes.post(base + ["posts", ":post", "delete"], use: delete)
         routes.post(base + ["posts", ":post", "react"], use: react)
         routes.post(base + ["posts", ":post", "accept"], use: accept)
+        routes.get(base + ["posts", ":post", "report"], use: reportForm)
+        routes.post(base + ["posts", ":post", "report"], use: report)
         routes.get(base + [":slug"], use: space)
         routes.get(base + [":slug", "new"], use: newThreadForm)
         routes.post(base + [":slug", "new"], use: newThread)
@@ -101,12 +103,14 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func newThreadForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let space = try await space(req, reader)
         return try await req.renderPage("form-page", title: req.t("discussion.new_heading", space.name), threadForm(req, space, values: [:], errors: .init()))
     }
 
     @Sendable func newThread(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let space = try await space(req, reader)
         let values = try await req.formValues()
         let input = ThreadInput(values: values)
@@ -132,6 +136,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func reply(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let (thread, space) = try await thread(req, reader)
         let values = try await req.formValues()
         var form = FormReader(values)
@@ -193,6 +198,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func editForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         return try await req.renderPage("form-page", title: req.t("discussion.edit_heading"), try editPage(req, post, values: ["body": post.body], errors: .init()))
@@ -200,6 +206,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func edit(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         let values = try await req.formValues()
@@ -225,6 +232,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func react(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard let kind = try await req.formValues()["kind"].flatMap(PostReaction.Kind.init(rawValue:)) else { throw Abort(.badRequest) }
         do {
@@ -239,6 +247,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func accept(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
+        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
         let (post, thread, _) = try await post(req, reader)
         guard thread.$author.id == reader.userID else { throw PageError.forbidden }
         do {
@@ -249,6 +258,48 @@ struct DiscussionsController: RouteCollection {
             }
             try await req.flash(.success, "discussion.flash.accepted")
         } catch let refusal as Discussing.Refusal {
+            try await req.flash(.error, refusal.key)
+        }
+        return req.redirect(to: SiteURL.discussionPost(try post.requireID()), redirectType: .normal)
+    }
+
+    // MARK: Reports
+
+    private func reportPage(_ req: Request, _ post: Post, values: [String: String], errors: FormErrors) throws -> FormPage {
+        let t = req.t
+        let chosen = values["reason"] ?? ""
+        let form = FormModel(id: "report", action: SiteURL.discussionPostAction(try post.requireID(), "report"), submitLabel: t("moderation.report_submit"), fields: [
+            .init(name: "reason", label: t("moderation.field.reason"), type: "select", value: chosen, error: errors["reason"].map { t($0) },
+                  options: [.init(value: "", label: t("form.choose"), selected: chosen.isEmpty)]
+                    + PostReport.Reason.allCases.map { .init(value: $0.rawValue, label: t("moderation.reason.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
+        ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+        return FormPage(heading: t("moderation.report_heading"), intro: t("moderation.report_intro"), forms: [form],
+                        links: [.init(url: SiteURL.discussionPost(try post.requireID()), label: t("discussion.cancel_edit"))])
+    }
+
+    @Sendable func reportForm(req: Request) async throws -> Response {
+        let reader = try await DiscussionReader.of(req)
+        let (post, _, _) = try await post(req, reader)
+        return try await req.renderPage("form-page", title: req.t("moderation.report_heading"), try reportPage(req, post, values: [:], errors: .init()))
+    }
+
+    /// Anyone taking part reports a post; two members' reports, or a moderator's, hide it until reviewed.
+    @Sendable func report(req: Request) async throws -> Response {
+        let reader = try await DiscussionReader.of(req)
+        let (post, _, space) = try await post(req, reader)
+        let values = try await req.formValues()
+        var form = FormReader(values)
+        guard let reason = form.choice("reason", as: PostReport.Reason.self) else {
+            return try await req.renderPage("form-page", title: req.t("moderation.report_heading"), try reportPage(req, post, values: values, errors: form.errors),
+                                            status: .unprocessableEntity)
+        }
+        do {
+            let hidden = try await req.db.transaction { db in
+                try await Moderating(application: req.application, database: db, now: req.now)
+                    .report(post, in: space, by: reader.user, reason: reason, reporterModerates: reader.mayModerate(space))
+            }
+            try await req.flash(.success, hidden ? "moderation.flash.reported_hidden" : "moderation.flash.reported")
+        } catch let refusal as Moderating.Refusal {
             try await req.flash(.error, refusal.key)
         }
         return req.redirect(to: SiteURL.discussionPost(try post.requireID()), redirectType: .normal)

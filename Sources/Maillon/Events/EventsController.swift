@@ -292,6 +292,8 @@ struct EventsController: RouteCollection {
             try await req.renderPage("event", title: event.title, Self.showPage(req, event, error: req.t(key), note: note), status: status)
         }
         guard user.isMember else { return try await refuse(Seats.Refusal.notMember.key, .forbidden) }
+        // A suspended member reads but does not register (see moderation).
+        if try await Suspension.activeUntil(user.requireID(), now: req.now, on: req.db) != nil { return try await refuse("moderation.suspended_register", .forbidden) }
         guard note.scalarLength <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
         let eventID = try event.requireID()
         do {

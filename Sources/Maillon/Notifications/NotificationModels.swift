@@ -114,7 +114,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A reply in a discussion one follows.
     public static let discussionReply = NotificationKind(id: "discussion_reply", defaultChannel: .digest, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A moderator's action on one's post or account (hidden, deleted, a warning, a suspension).
+    public static let moderation = NotificationKind(id: "moderation", defaultChannel: .email, essential: true, adminOnly: false)
+
+    public static let all: [NotificationKind] = [moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
