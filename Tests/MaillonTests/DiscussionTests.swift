@@ -220,6 +220,46 @@ struct DiscussionTests {
         }
     }
 
+    @Test("A help request unanswered after 48 hours reaches its chapter's ambassadors and the members with its skills, once; the digest lists what one missed and could answer")
+    func unansweredHelpRequests() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let bordeaux = try await makeChapter(ctx, "Bordeaux")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let juriste = try await makeMember(ctx, "Julie Juriste", email: "julie@example.org", chapter: lyon, headline: "Juriste", skills: ["Droit des contrats"])
+            try await makeMember(ctx, "Bob Juriste", email: "bob@example.org", chapter: bordeaux, headline: "Juriste", skills: ["Droit des contrats"])
+            try await makeMember(ctx, "Paul Graphiste", email: "paul@example.org", chapter: lyon, headline: "Graphiste", skills: ["Illustration"])
+            let tooMany = try await lea.post("/discussions/lyon/new", ["title": "x", "body": "y", "help": "yes", "tags": "a, b, c, d, e, f"])
+            #expect(tooMany.status == .unprocessableEntity && tooMany.html.contains("5 compétences au plus"))
+            try await lea.post("/discussions/lyon/new", ["title": "Clause de non-concurrence", "body": "Est-ce légal ?", "help": "yes", "tags": "Droit des contrats"])
+            try await lea.post("/discussions/lyon/new", ["title": "Déjà aidée", "body": "Merci d'avance", "help": "yes", "tags": "Droit des contrats"])
+            let helped = try await thread(ctx, "Déjà aidée")
+            let julie = ctx.browser()
+            try await signIn(julie, email: "julie@example.org")
+            try await julie.post("/discussions/threads/\(helped.requireID())/reply", ["body": "Voici"])
+            func told() async throws -> [String] {
+                let ids = try await AppNotification.query(on: ctx.db).filter(\.$kind == "help_request").all().map { $0.$user.id }
+                return try await User.query(on: ctx.db).filter(\.$id ~~ ids).all().map(\.email).sorted()
+            }
+            let job = HelpRequestsJob()
+            try await job.run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            #expect(try await told().isEmpty, "not before 48 hours")
+            ctx.time.advance(by: 49 * 3600)
+            try await job.run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            try await job.run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            #expect(try await told() == ["amb@example.org", "julie@example.org"], "the ambassador and Lyon's member with the skill, once; not Bordeaux's, not the answered one")
+
+            // Julie's digest: the help request she could answer, and the discussion she missed.
+            try await SendDigestJob(userID: juriste.requireID(), weekStart: ctx.time.now().addingTimeInterval(-7 * 86400)).run(
+                JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+            await ctx.runJobs()
+            let digest = try #require(ctx.mailer.messages(to: "julie@example.org").last)
+            #expect(digest.text.contains("Les demandes d'aide auxquelles vous pourriez répondre") && digest.text.contains("Clause de non-concurrence"))
+            #expect(digest.text.contains("Les discussions que vous avez manquées"))
+        }
+    }
+
     @Test("Under parallel requests: one reaction of a kind per member, counts match the rows, replies all counted, on either database")
     func parallelInvariants() async throws {
         try await withMaillon { ctx in

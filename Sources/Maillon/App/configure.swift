@@ -71,13 +71,14 @@ func registerJobs(_ app: Application) throws {
     try registry.schedule(ConvocationsJob(), .every(3600))
     try registry.schedule(SurveysJob(), .every(3600))
     try registry.schedule(CertificatesJob(), .every(3600))
+    try registry.schedule(HelpRequestsJob(), .every(3600))
     try registry.schedule(ExtendSeriesJob(), .daily(hour: 3, minute: 30))
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
     app.jobRegistry = registry
     // The weekly digest's sections; later features add theirs here.
-    app.digestSections = [UpcomingEventsSection(), MissionsForYouSection(), NewMembersSection()]
+    app.digestSections = [UpcomingEventsSection(), MissionsForYouSection(), MissedDiscussionsSection(), HelpYouCouldGiveSection(), NewMembersSection()]
 }
 
 func routes(_ app: Application) throws {

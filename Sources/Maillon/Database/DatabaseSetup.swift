@@ -61,5 +61,6 @@ enum DatabaseSetup {
         migrations.add(Migrations023.CreateTrainingInvitations())
         migrations.add(Migrations024.CreateDiscussions())
         migrations.add(Migrations025.CreateModeration())
+        migrations.add(Migrations026.AddHelpRequestTags())
     }
 }

@@ -24,7 +24,8 @@ struct Discussing {
     }
 
     /// A new thread with its first post; its author follows it.
-    func start(in space: Space, by author: User, title: String, body: String, isHelpRequest: Bool) async throws -> DiscussionThread {
+    func start(in space: Space, by author: User, title: String, body: String, isHelpRequest: Bool,
+               tags: [(slug: String, label: String)] = []) async throws -> DiscussionThread {
         let thread = DiscussionThread()
         thread.$space.id = try space.requireID()
         thread.$author.id = try author.requireID()
@@ -34,6 +35,13 @@ struct Discussing {
         thread.lastPostAt = now
         thread.createdAt = now
         try await thread.create(on: database)
+        for tag in tags {
+            let row = ThreadTag()
+            row.$thread.id = try thread.requireID()
+            row.slug = tag.slug
+            row.label = tag.label
+            try await row.create(on: database)
+        }
         let post = Post()
         post.$thread.id = try thread.requireID()
         post.$author.id = try author.requireID()

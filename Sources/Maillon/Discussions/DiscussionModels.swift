@@ -77,10 +77,24 @@ public final class DiscussionThread: Model, @unchecked Sendable {
     @Field(key: "reply_count") public var replyCount: Int
     @Field(key: "last_post_at") public var lastPostAt: Date
     @Field(key: "created_at") public var createdAt: Date
+    /// When an unanswered help request was brought to the ambassadors and the members who can help: once.
+    @OptionalField(key: "escalated_at") public var escalatedAt: Date?
 
     public init() {}
 
     var isResolved: Bool { answerPostID != nil }
+}
+
+/// A skill a thread is about (from the profiles' taxonomy): a help request reaches those who have it.
+public final class ThreadTag: Model, @unchecked Sendable {
+    public static let schema = "thread_tags"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "thread_id") public var thread: DiscussionThread
+    @Field(key: "slug") public var slug: String
+    @Field(key: "label") public var label: String
+
+    public init() {}
 }
 
 /// One message in a thread. Deleting keeps the row, its text gone, so replies that quote it still read.

@@ -237,6 +237,7 @@ struct ThreadPage: Encodable, Sendable {
     let heading: String
     let spaceName: String
     let spaceURL: String
+    let tags: [String]
     let status: String?
     let resolved: Bool
     let posts: [Item]
@@ -311,8 +312,9 @@ struct ThreadPage: Encodable, Sendable {
             .init(name: "body", label: t("discussion.field.reply"), type: "textarea", value: values["body"] ?? "", error: errors["body"].map { t($0) },
                   hint: t("discussion.field.body_hint")),
         ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"), hidden: quoting == nil ? [] : [.init(name: "quote", value: values["quote"] ?? "")])
+        let tags = try await ThreadTag.query(on: req.db).filter(\.$thread.$id == threadID).sort(\.$label).all(\.$label)
         return ThreadPage(
-            heading: thread.title, spaceName: space.name, spaceURL: SiteURL.discussionSpace(space.slug),
+            heading: thread.title, spaceName: space.name, spaceURL: SiteURL.discussionSpace(space.slug), tags: tags,
             status: thread.isHelpRequest ? t(thread.isResolved ? "discussion.help.resolved" : "discussion.help.open") : nil, resolved: thread.isResolved,
             posts: items, pagination: pagination,
             following: t(state?.following == .following ? "discussion.following" : (state?.following == .muted ? "discussion.muted" : "discussion.not_following")),

@@ -97,6 +97,7 @@ struct DiscussionsController: RouteCollection {
             .init(name: "body", label: t("discussion.field.body"), type: "textarea", value: values["body"] ?? "", error: error("body"), hint: t("discussion.field.body_hint")),
             .init(name: "help", label: t("discussion.field.help"), type: "checkbox", value: values["help"] ?? "", error: error("help"), hint: t("discussion.field.help_hint"),
                   required: false),
+            .init(name: "tags", label: t("discussion.field.tags"), value: values["tags"] ?? "", error: error("tags"), hint: t("discussion.field.tags_hint"), required: false),
         ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
         return FormPage(heading: t("discussion.new_heading", space.name), forms: [form], links: [.init(url: SiteURL.discussionSpace(space.slug), label: t("discussion.back_to", space.name))])
     }
@@ -119,7 +120,7 @@ struct DiscussionsController: RouteCollection {
                                             status: .unprocessableEntity)
         }
         let thread = try await req.db.transaction { db in
-            try await discussing(req, db).start(in: space, by: reader.user, title: input.title, body: input.body, isHelpRequest: input.isHelpRequest)
+            try await discussing(req, db).start(in: space, by: reader.user, title: input.title, body: input.body, isHelpRequest: input.isHelpRequest, tags: input.tags)
         }
         return req.redirect(to: SiteURL.discussionThread(try thread.requireID()), redirectType: .normal)
     }
@@ -357,13 +358,20 @@ struct ThreadInput {
     let title: String
     let body: String
     let isHelpRequest: Bool
+    /// Skills, as the profiles spell them: a help request reaches the members who have them.
+    let tags: [(slug: String, label: String)]
     var errors: FormErrors
+
+    static let maximumTags = 5
 
     init(values: [String: String]) {
         var form = FormReader(values)
         title = form.text("title", max: 150, required: true)
         body = form.text("body", max: PostText.maximumLength, required: true)
         isHelpRequest = values["help"] == "yes"
+        let raw = form.text("tags", max: 300)
+        tags = Taxonomy.normaliseSkills(raw, limit: 50)
+        if tags.count > Self.maximumTags { form.errors.add("tags", "discussion.too_many_tags") }
         errors = form.errors
     }
 }

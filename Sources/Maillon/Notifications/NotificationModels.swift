@@ -117,7 +117,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A moderator's action on one's post or account (hidden, deleted, a warning, a suspension).
     public static let moderation = NotificationKind(id: "moderation", defaultChannel: .email, essential: true, adminOnly: false)
 
-    public static let all: [NotificationKind] = [moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A help request nobody has answered, that one could (one's chapter's, or one's skills).
+    public static let helpRequest = NotificationKind(id: "help_request", defaultChannel: .digest, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }
