@@ -260,6 +260,37 @@ struct DiscussionTests {
         }
     }
 
+    @Test("Search finds posts and titles accent-insensitively, in one's own spaces only, by space and help status; deleted posts leave it")
+    func search() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let bordeaux = try await makeChapter(ctx, "Bordeaux")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            let bruno = try await member(ctx, "Bruno Bordeaux", "bruno@example.org", bordeaux)
+            try await lea.post("/discussions/lyon/new", ["title": "Équipe pour un appel d'offres", "body": "Qui monte une équipe ?", "help": "yes"])
+            try await lea.post("/discussions/lyon/new", ["title": "Facturation", "body": "Mon logiciel de facturation préféré"])
+            try await bruno.post("/discussions/bordeaux/new", ["title": "Équipe bordelaise", "body": "Une equipe à Bordeaux"])
+            func found(_ browser: TestBrowser, _ query: String) async throws -> String {
+                let page = try await browser.get("/discussions/search?\(query)")
+                #expect(page.status == .ok)
+                return page.html
+            }
+            let accents = try await found(lea, "q=EQUIPE")
+            #expect(accents.contains("Équipe pour un appel d") && !accents.contains("Équipe bordelaise"), "accents and case aside; Bordeaux's space is not Léa's")
+            #expect(try await found(lea, "q=appel+offres").contains("2 messages trouvés") == false)
+            #expect(try await found(lea, "q=factur").contains("Facturation"), "a prefix matches")
+            #expect(!(try await found(lea, "q=equipe&status=resolved").contains("Équipe pour")))
+            #expect(try await found(lea, "q=equipe&status=open").contains("Équipe pour"))
+            #expect(!(try await found(lea, "q=equipe&space=bordeaux").contains("Équipe bordelaise")), "a space one does not read is ignored")
+            #expect(try await found(bruno, "q=equipe").contains("Équipe bordelaise"))
+            let facturation = try #require(try await Post.query(on: ctx.db).filter(\.$body == "Mon logiciel de facturation préféré").first())
+            try await lea.post("/discussions/posts/\(facturation.requireID())/delete")
+            #expect(!(try await found(lea, "q=logiciel").contains("Facturation")))
+            #expect(try await found(lea, "q=%3Cscript%3E").contains("&lt;script&gt;"), "the query is shown escaped")
+            #expect(try await found(lea, "q=" + String(repeating: "a", count: 300)).contains("trouvé") == false, "an overlong query is dropped")
+        }
+    }
+
     @Test("Under parallel requests: one reaction of a kind per member, counts match the rows, replies all counted, on either database")
     func parallelInvariants() async throws {
         try await withMaillon { ctx in

@@ -131,6 +131,7 @@ public enum SiteURL {
     /// A post wherever it is: leads to its thread's page that holds it.
     public static func discussionPost(_ post: UUID) -> String { "\(discussions)/posts/\(post.uuidString)" }
     public static func discussionPostAction(_ post: UUID, _ action: String) -> String { "\(discussions)/posts/\(post.uuidString)/\(action)" }
+    public static let discussionSearch = "/discussions/search"
     public static let adminSpaces = "/admin/spaces"
     public static let moderation = "/moderation"
     public static let moderationLog = "/moderation/log"

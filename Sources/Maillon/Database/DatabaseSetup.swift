@@ -62,5 +62,6 @@ enum DatabaseSetup {
         migrations.add(Migrations024.CreateDiscussions())
         migrations.add(Migrations025.CreateModeration())
         migrations.add(Migrations026.AddHelpRequestTags())
+        migrations.add(Migrations027.CreatePostSearch())
     }
 }

@@ -48,6 +48,7 @@ struct Discussing {
         post.body = body
         post.createdAt = now
         try await post.create(on: database)
+        try await PostSearch.index(post, on: database)
         try await state(thread.requireID(), author.requireID()) { $0.following = .following; $0.lastReadAt = now }
         return thread
     }
@@ -68,6 +69,7 @@ struct Discussing {
         post.quoteID = quoteID
         post.createdAt = now
         try await post.create(on: database)
+        try await PostSearch.index(post, on: database)
         let count = try await Post.query(on: database).filter(\.$thread.$id == threadID).count() - 1
         guard let locked = try await DiscussionThread.find(threadID, on: database) else { throw Abort(.notFound) }
         locked.replyCount = count
@@ -104,6 +106,7 @@ struct Discussing {
         post.body = body
         post.editedAt = now
         try await post.update(on: database)
+        try await PostSearch.index(post, on: database)
     }
 
     /// The author (or a moderator) deletes a post: its text goes, "message deleted" stays in its place
@@ -114,6 +117,7 @@ struct Discussing {
         post.body = ""
         post.deletedAt = now
         try await post.update(on: database)
+        try await PostSearch.remove(post.requireID(), on: database)
         try await PostReaction.query(on: database).filter(\.$post.$id == post.requireID()).delete()
     }
 

@@ -22,7 +22,7 @@ public final class Space: Model, @unchecked Sendable {
     /// A slug no other space has, from `name` (never one of the discussions' own paths).
     static func freeSlug(_ name: String, on db: any Database) async throws -> String {
         let base = Slug.make(name).isEmpty ? "espace" : Slug.make(name)
-        var slug = ["threads", "posts"].contains(base) ? base + "-2" : base
+        var slug = ["threads", "posts", "search"].contains(base) ? base + "-2" : base
         var suffix = 2
         while try await Space.query(on: db).filter(\.$slug == slug).count() > 0 {
             slug = "\(base)-\(suffix)"

@@ -321,3 +321,53 @@ struct ThreadPage: Encodable, Sendable {
             followURL: SiteURL.discussionFollow(threadID), replyForm: [form], quoting: quoting)
     }
 }
+
+/// `/discussions/search`: posts matching every word, accent-insensitive, in the spaces the member
+/// takes part in, optionally one space and a help-request status; 20 a page.
+struct SearchPage: Encodable, Sendable {
+    struct Hit: Encodable, Sendable {
+        let title: String
+        let url: String
+        let space: String
+        let excerpt: String
+        let when: String
+    }
+
+    let heading: String
+    let form: [FormModel]
+    let summary: String?
+    let hits: [Hit]
+    let pagination: Pagination?
+
+    static let perPage = 20
+
+    static func build(_ req: Request, _ reader: DiscussionReader) async throws -> SearchPage {
+        let t = req.t
+        let spaces = try await Space.query(on: req.db).sort(\.$name).all().filter(reader.mayTakePart)
+        let query = req.queryText("q") ?? ""
+        let chosenSpace = req.query[String.self, at: "space"].flatMap { slug in spaces.first { $0.slug == slug } }
+        let status = req.query[String.self, at: "status"].flatMap(PostSearch.Status.init(rawValue:)) ?? .any
+        let form = FormModel(id: "search", action: SiteURL.discussionSearch, submitLabel: t("discussion.search"), method: "get", fields: [
+            .init(name: "q", label: t("discussion.search_label"), type: "search", value: query, required: false),
+            .init(name: "space", label: t("discussion.search_space"), type: "select", value: chosenSpace?.slug ?? "", required: false,
+                  options: [.init(value: "", label: t("discussion.search_all_spaces"), selected: chosenSpace == nil)]
+                    + spaces.map { .init(value: $0.slug, label: $0.name, selected: $0.id == chosenSpace?.id) }),
+            .init(name: "status", label: t("discussion.search_status"), type: "select", value: status.rawValue, required: false,
+                  options: PostSearch.Status.allCases.map { .init(value: $0.rawValue, label: t("discussion.search_status.\($0.rawValue)"), selected: $0 == status) }),
+        ])
+        let terms = DirectoryIndexes.terms(query)
+        guard !terms.isEmpty else { return SearchPage(heading: t("discussion.search_heading"), form: [form], summary: nil, hits: [], pagination: nil) }
+        let scope = chosenSpace.flatMap(\.id).map { [$0] } ?? spaces.compactMap(\.id)
+        let page = Pagination.requestedPage(req)
+        let (hits, total) = try await PostSearch.search(terms, spaces: scope, status: status, offset: (page - 1) * perPage, limit: perPage, on: req.db)
+        var path = SiteURL.discussionSearch + "?q=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        if let chosenSpace { path += "&space=\(chosenSpace.slug)" }
+        if status != .any { path += "&status=\(status.rawValue)" }
+        let pagination = try Pagination(page: page, per: perPage, total: total, path: path, t: t)
+        let names = Dictionary(spaces.map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
+        return SearchPage(heading: t("discussion.search_heading"), form: [form], summary: t.count("discussion.search_results", total),
+                          hits: hits.map { .init(title: $0.title, url: SiteURL.discussionPost($0.postID), space: names[$0.spaceID] ?? "",
+                                                 excerpt: PostText.excerpt($0.body, length: 240), when: DateFormatting.date($0.createdAt, req.locale)) },
+                          pagination: pagination)
+    }
+}

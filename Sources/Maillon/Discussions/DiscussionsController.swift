@@ -7,6 +7,7 @@ struct DiscussionsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let base = SiteURL.route(SiteURL.discussions)
         routes.get(base, use: spaces)
+        routes.get(base + ["search"], use: search)
         routes.get(base + ["threads", ":thread"], use: thread)
         routes.post(base + ["threads", ":thread", "reply"], use: reply)
         routes.post(base + ["threads", ":thread", "follow"], use: follow)
@@ -52,6 +53,14 @@ struct DiscussionsController: RouteCollection {
 
     private func discussing(_ req: Request, _ db: any Database) -> Discussing {
         Discussing(application: req.application, database: db, now: req.now)
+    }
+
+    // MARK: Search
+
+    @Sendable func search(req: Request) async throws -> Response {
+        let reader = try await DiscussionReader.of(req)
+        let page = try await SearchPage.build(req, reader)
+        return try await req.renderPage("discussion-search", title: page.heading, page)
     }
 
     // MARK: Spaces
