@@ -23,6 +23,7 @@ enum Migrations026 {
         }
 
         func revert(on database: any Database) async throws {
+            try await (database as! any SQLDatabase).drop(index: "threads_help_open_idx").run()
             try await database.schema(ThreadTag.schema).delete()
             try await database.schema(DiscussionThread.schema).deleteField("escalated_at").update()
         }
