@@ -260,6 +260,27 @@ struct DiscussionTests {
         }
     }
 
+    @Test("A mention links to the member and tells them, when they can read the space; others are not told")
+    func mentions() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let bordeaux = try await makeChapter(ctx, "Bordeaux")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            let marc = try await makeMember(ctx, "Marc Lyon", email: "marc@example.org", chapter: lyon, headline: "x")
+            let bruno = try await makeMember(ctx, "Bruno Bordeaux", email: "bruno@example.org", chapter: bordeaux, headline: "x")
+            let marcHandle = try #require(marc.handle), brunoHandle = try #require(bruno.handle)
+            #expect(marcHandle.hasPrefix("marc-lyon-"))
+            #expect(try await lea.get("/members/\(marc.requireID())").html.contains("@\(marcHandle)"))
+            try await lea.post("/discussions/lyon/new", ["title": "Atelier", "body": "Tu viens @\(marcHandle) ? Et toi @\(brunoHandle), @personne-0000 ?"])
+            let told = try await AppNotification.query(on: ctx.db).filter(\.$kind == "discussion_mention").all().map { $0.$user.id }
+            #expect(told == [marc.id], "Bruno cannot read Lyon's space; nobody else exists")
+            #expect(ctx.mailer.messages(to: "marc@example.org").contains { $0.subject.contains("on vous a mentionné") && $0.text.contains("Léa Lyon vous a mentionné") })
+            let subject = try await thread(ctx, "Atelier")
+            let page = try await lea.get("/discussions/threads/\(subject.requireID())").html
+            #expect(page.contains("<a href=\"/members/\(try marc.requireID())\" class=\"mention\">@\(marcHandle)</a>"))
+        }
+    }
+
     @Test("Search finds posts and titles accent-insensitively, in one's own spaces only, by space and help status; deleted posts leave it")
     func search() async throws {
         try await withMaillon { ctx in

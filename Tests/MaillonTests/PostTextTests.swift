@@ -30,6 +30,16 @@ struct PostTextTests {
         #expect(PostText.html("# Titre").contains("<p><strong>Titre</strong></p>"))
     }
 
+    @Test("Known @handles link to their profile, outside code and links; addresses and unknown handles stay text")
+    func mentions() {
+        #expect(Mentions.handles(in: "Merci @lea-lyon-3f2a et @marc-0001, écris à lea@example.org ou @lea-lyon-3f2a") == ["lea-lyon-3f2a", "marc-0001"])
+        let html = PostText.html("Merci @lea-lyon-3f2a ! `@lea-lyon-3f2a` et @inconnu-1234, lea@example.org",
+                                 mentions: ["lea-lyon-3f2a": "/members/1"])
+        #expect(html.contains("Merci <a href=\"/members/1\" class=\"mention\">@lea-lyon-3f2a</a> !"), "\(html)")
+        #expect(html.contains("<code>@lea-lyon-3f2a</code>") && html.contains("@inconnu-1234") && html.contains("lea@example.org"))
+        #expect(!PostText.html("[@lea-lyon-3f2a](https://exemple.org)", mentions: ["lea-lyon-3f2a": "/members/1"]).contains("/members/1"))
+    }
+
     @Test("Raw HTML and the usual XSS payloads come out as text, never as markup", arguments: [
         "<script>alert(1)</script>",
         "<img src=x onerror=alert(1)>",

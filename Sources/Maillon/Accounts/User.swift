@@ -33,6 +33,9 @@ public final class User: Model, @unchecked Sendable {
     /// Addresses the account had before (a JSON array), so that erasure can find them everywhere.
     @OptionalField(key: "former_emails") var formerEmailsJSON: String?
     @OptionalField(key: "last_sign_in_at") public var lastSignInAt: Date?
+    /// How members mention this person in discussions (`@lea-martin-3f2a`): made once from the name
+    /// and four random hex digits, so no lookup is needed to keep it unique; it stays when the name changes.
+    @OptionalField(key: "handle") public var handle: String?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
@@ -45,6 +48,13 @@ public final class User: Model, @unchecked Sendable {
         self.name = name
         self.role = role
         self.locale = locale
+        self.handle = Self.makeHandle(name)
+    }
+
+    static func makeHandle(_ name: String) -> String {
+        let base = String(Slug.make(name).prefix(40))
+        let suffix = String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        return base.isEmpty ? "membre-\(suffix)" : "\(base)-\(suffix)"
     }
 
     public var isEmailVerified: Bool { emailVerifiedAt != nil }

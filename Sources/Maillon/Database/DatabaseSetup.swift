@@ -63,5 +63,6 @@ enum DatabaseSetup {
         migrations.add(Migrations025.CreateModeration())
         migrations.add(Migrations026.AddHelpRequestTags())
         migrations.add(Migrations027.CreatePostSearch())
+        migrations.add(Migrations028.AddUserHandles())
     }
 }

@@ -50,6 +50,7 @@ struct Discussing {
         try await post.create(on: database)
         try await PostSearch.index(post, on: database)
         try await state(thread.requireID(), author.requireID()) { $0.following = .following; $0.lastReadAt = now }
+        try await Mentions.notify(in: post, thread: thread, space: space, by: author, application: application, on: database, now: now)
         return thread
     }
 
@@ -81,6 +82,9 @@ struct Discussing {
             state.lastReadAt = now
         }
         try await tellFollowers(of: locked, about: post, by: author)
+        if let space = try await Space.find(locked.$space.id, on: database) {
+            try await Mentions.notify(in: post, thread: locked, space: space, by: author, application: application, on: database, now: now)
+        }
         return post
     }
 

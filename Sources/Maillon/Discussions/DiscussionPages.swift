@@ -263,6 +263,8 @@ struct ThreadPage: Encodable, Sendable {
         let quoted = Dictionary(try await (quoteIDs.isEmpty ? [] : Post.query(on: req.db).filter(\.$id ~~ quoteIDs).filter(\.$thread.$id == threadID).all())
             .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
         let names = try await DiscussionNames.of(posts.compactMap(\.$author.id) + quoted.values.compactMap(\.$author.id), on: req.db)
+        let mentioned = try await Mentions.members(Array(Set(posts.flatMap { Mentions.handles(in: $0.body) })), on: req.db)
+        let mentionPaths = mentioned.compactMapValues { $0.id.map(SiteURL.member) }
         let postIDs = posts.compactMap(\.id)
         var counts: [UUID: [PostReaction.Kind: Int]] = [:]
         var mine: Set<String> = []
@@ -294,7 +296,7 @@ struct ThreadPage: Encodable, Sendable {
             return Item(
                 anchor: "post-\(id.uuidString)", author: names.name(post.$author.id, t), authorURL: post.$author.id.map(SiteURL.member),
                 when: DateFormatting.dateTime(post.createdAt, req.locale), edited: post.editedAt != nil && post.deletedAt == nil, deleted: post.deletedAt != nil,
-                hidden: hidden, html: showsText ? PostText.html(post.body) : "", quote: quote(post.quoteID),
+                hidden: hidden, html: showsText ? PostText.html(post.body, mentions: mentionPaths) : "", quote: quote(post.quoteID),
                 reactions: PostReaction.Kind.allCases.map { kind in
                     .init(kind: kind.rawValue, label: t("discussion.reaction.\(kind.rawValue)"), count: counts[id]?[kind] ?? 0, mine: mine.contains("\(id)/\(kind.rawValue)"))
                 },

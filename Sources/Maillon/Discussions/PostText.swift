@@ -10,12 +10,40 @@ enum PostText {
     /// The most a message may hold, in Unicode scalars (NFC).
     static let maximumLength = 10_000
 
-    static func html(_ text: String) -> String {
+    /// `mentions` maps handles to profile paths: `@handle` in the text (outside code and links) links there.
+    static func html(_ text: String, mentions: [String: String] = [:]) -> String {
         var source = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         source = escape(source)
         // Ink reads a leading `---` block as metadata and drops it: keep it as text.
         if source.hasPrefix("---") { source = "\u{200B}" + source }
-        return parser().html(from: source)
+        let html = parser().html(from: source)
+        return mentions.isEmpty ? html : link(mentions, in: html)
+    }
+
+    /// Links each known `@handle` in the text between tags, leaving code and existing links alone.
+    private static func link(_ mentions: [String: String], in html: String) -> String {
+        var output = ""
+        var inside = 0
+        var rest = Substring(html)
+        while let open = rest.firstIndex(of: "<") {
+            output += inside > 0 ? String(rest[..<open]) : linkText(rest[..<open], mentions)
+            guard let close = rest[open...].firstIndex(of: ">") else { rest = rest[open...]; break }
+            let tag = rest[open...close]
+            if tag.hasPrefix("<code") || tag.hasPrefix("<a ") { inside += 1 }
+            if tag.hasPrefix("</code") || tag.hasPrefix("</a") { inside = max(0, inside - 1) }
+            output += tag
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + (inside > 0 ? String(rest) : linkText(rest, mentions))
+    }
+
+    private static func linkText(_ text: Substring, _ mentions: [String: String]) -> String {
+        guard text.contains("@") else { return String(text) }
+        return String(text).replacing(/(^|[\s(\[,;:!?"'«])@([a-z0-9][a-z0-9-]{1,60}[a-z0-9])/) { match in
+            let handle = String(match.output.2)
+            guard let path = mentions[handle] else { return String(match.output.0) }
+            return "\(match.output.1)<a href=\"\(path)\" class=\"mention\">@\(handle)</a>"
+        }
     }
 
     /// What a notification or a digest shows of a message: its first words, as plain text.

@@ -120,7 +120,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// A help request nobody has answered, that one could (one's chapter's, or one's skills).
     public static let helpRequest = NotificationKind(id: "help_request", defaultChannel: .digest, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// Someone mentioned one (`@handle`) in a discussion.
+    public static let discussionMention = NotificationKind(id: "discussion_mention", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [discussionMention, helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

@@ -145,6 +145,8 @@ struct ProfileController: RouteCollection {
         let photoURL: String?
         /// Organisations' published reviews after missions.
         var reviews: [ReviewLine] = []
+        /// For members: how to mention this person in discussions.
+        var mention: String? = nil
 
         typealias Fact = LabelledValue
 
@@ -196,6 +198,7 @@ struct ProfileController: RouteCollection {
             bio: profile.bio.components(separatedBy: "\n").filter { !$0.isEmpty }, skills: skills, causes: causes, links: links, isSelf: isSelf,
             photoURL: profile.photoPath == nil ? nil : SiteURL.member(id) + "/photo?v=" + (profile.photoPath ?? ""))
         page.reviews = ReviewLine.lines(reviews, source: { organisations[$0.$organisation.id] ?? "" }, t)
+        if req.currentUser?.isMember == true, let handle = profile.user.handle { page.mention = t("profile.mention", "@" + handle) }
         return try await req.renderPage("profile", title: profile.user.name, page)
     }
 }
