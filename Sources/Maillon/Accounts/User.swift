@@ -36,6 +36,8 @@ public final class User: Model, @unchecked Sendable {
     /// How members mention this person in discussions (`@lea-martin-3f2a`): made once from the name
     /// and four random hex digits, so no lookup is needed to keep it unique; it stays when the name changes.
     @OptionalField(key: "handle") public var handle: String?
+    /// Whether other members may start a conversation with this person.
+    @Field(key: "accepts_messages") public var acceptsMessages: Bool
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
@@ -49,6 +51,7 @@ public final class User: Model, @unchecked Sendable {
         self.role = role
         self.locale = locale
         self.handle = Self.makeHandle(name)
+        self.acceptsMessages = true
     }
 
     static func makeHandle(_ name: String) -> String {

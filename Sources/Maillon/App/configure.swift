@@ -120,4 +120,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: BPFController())
     try app.register(collection: DiscussionsController())
     try app.register(collection: ModerationController())
+    try app.register(collection: MessagesController())
 }

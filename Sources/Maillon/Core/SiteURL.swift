@@ -132,6 +132,12 @@ public enum SiteURL {
     public static func discussionPost(_ post: UUID) -> String { "\(discussions)/posts/\(post.uuidString)" }
     public static func discussionPostAction(_ post: UUID, _ action: String) -> String { "\(discussions)/posts/\(post.uuidString)/\(action)" }
     public static let discussionSearch = "/discussions/search"
+    public static let messages = "/messages"
+    public static let newConversation = "/messages/new"
+    public static let messageSettings = "/messages/settings"
+    public static func conversation(_ id: UUID) -> String { "\(messages)/\(id.uuidString)" }
+    public static func writeTo(_ user: UUID) -> String { "\(newConversation)?to=\(user.uuidString)" }
+    public static func blockMember(_ user: UUID) -> String { "\(member(user))/block" }
     public static let adminSpaces = "/admin/spaces"
     public static let moderation = "/moderation"
     public static let moderationLog = "/moderation/log"

@@ -64,5 +64,6 @@ enum DatabaseSetup {
         migrations.add(Migrations026.AddHelpRequestTags())
         migrations.add(Migrations027.CreatePostSearch())
         migrations.add(Migrations028.AddUserHandles())
+        migrations.add(Migrations029.CreateDirectMessages())
     }
 }

@@ -115,6 +115,7 @@ struct Moderating {
 
     /// Deleted as its author would ("message deleted" stays); its reports are closed; the author is told why.
     func remove(_ post: Post, in space: Space, by moderator: User, reason: String) async throws {
+        try await database.lockRow(of: Post.schema, id: post.requireID(), touching: "hidden_at")
         let title = try await title(of: post)
         try await Discussing(application: application, database: database, now: now).delete(post, by: moderator, moderating: true)
         try await closeReports(post)

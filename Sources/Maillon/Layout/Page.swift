@@ -35,6 +35,9 @@ struct LayoutModel: Encodable, Sendable {
     let otherLocaleName: String
     /// Unread notifications, shown in the header.
     var unreadNotifications: Int = 0
+    /// Members have direct messages: the link, and the conversations with a message they have not read.
+    var hasMessages = false
+    var unreadMessages = 0
 }
 
 extension Request {
@@ -56,6 +59,10 @@ extension Request {
         let flash = try await takeFlash()
         var layout = makeLayout(title: title, csrf: try await csrfToken(), flash: flash)
         if let user = currentUser {
+            if user.isMember {
+                layout.hasMessages = true
+                layout.unreadMessages = try await MessagesController.unread(for: user.requireID(), on: db)
+            }
             layout.unreadNotifications = try await AppNotification.query(on: db)
                 .filter(\.$user.$id == user.requireID()).filter(\.$inApp == true).filter(\.$readAt == nil).count()
         }

@@ -123,7 +123,10 @@ public struct NotificationKind: Sendable, Equatable {
     /// Someone mentioned one (`@handle`) in a discussion.
     public static let discussionMention = NotificationKind(id: "discussion_mention", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [discussionMention, helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// A direct message.
+    public static let directMessage = NotificationKind(id: "direct_message", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [directMessage, discussionMention, helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

@@ -19,7 +19,7 @@ extension PersonalDataSection {
 enum PersonalData {
     static let sections: [any PersonalDataSection] = [
         AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
-        EventRegistrationsSection(), OrganisationsSection(), ProposalsSection(), TrainingEnrolmentsSection(), ComplaintsSection(), DiscussionsSection(),
+        EventRegistrationsSection(), OrganisationsSection(), ProposalsSection(), TrainingEnrolmentsSection(), ComplaintsSection(), DiscussionsSection(), DirectMessagesSection(),
     ]
 
     static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }

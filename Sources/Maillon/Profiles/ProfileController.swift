@@ -147,6 +147,9 @@ struct ProfileController: RouteCollection {
         var reviews: [ReviewLine] = []
         /// For members: how to mention this person in discussions.
         var mention: String? = nil
+        /// For another member: write to this person (if they accept messages), block them.
+        var writeURL: String? = nil
+        var blockURL: String? = nil
 
         typealias Fact = LabelledValue
 
@@ -199,6 +202,10 @@ struct ProfileController: RouteCollection {
             photoURL: profile.photoPath == nil ? nil : SiteURL.member(id) + "/photo?v=" + (profile.photoPath ?? ""))
         page.reviews = ReviewLine.lines(reviews, source: { organisations[$0.$organisation.id] ?? "" }, t)
         if req.currentUser?.isMember == true, let handle = profile.user.handle { page.mention = t("profile.mention", "@" + handle) }
+        if let viewer = req.currentUser, viewer.isMember, !isSelf {
+            page.writeURL = profile.user.acceptsMessages ? SiteURL.writeTo(id) : nil
+            page.blockURL = SiteURL.blockMember(id)
+        }
         return try await req.renderPage("profile", title: profile.user.name, page)
     }
 }
