@@ -64,6 +64,18 @@ struct SeedTests {
                 #expect(try await TrainingHalfDay.query(on: ctx.db).filter(\.$session.$id == session.requireID()).count() == 4)
                 #expect(try await Enrolment.query(on: ctx.db).filter(\.$session.$id == session.requireID()).count() == 6)
                 #expect(try await browser.get("/trainings").html.contains("Masterclass mensuelle"))
+
+                // Discussions: theme spaces, threads in French, a resolved help request and one waiting, conversations.
+                #expect(report.threads >= 6)
+                #expect(try await Space.query(on: ctx.db).filter(\.$chapter.$id == nil).count() == 4)
+                #expect(try await DiscussionThread.query(on: ctx.db).filter(\.$isHelpRequest == true).filter(\.$answerPostID != nil).count() >= 1)
+                #expect(try await DiscussionThread.query(on: ctx.db).filter(\.$isHelpRequest == true).filter(\.$answerPostID == nil).count() >= 1)
+                #expect(try await Conversation.query(on: ctx.db).count() == 2)
+                let lyonMember = ctx.browser()
+                try await signIn(lyonMember, email: "membre1@maillon.example", password: "demo demo demo")
+                #expect(try await lyonMember.get("/discussions/lyon").html.contains("Coworking jeudi"))
+                #expect(try await lyonMember.get("/discussions/search?q=devis").html.contains("Relire mon devis"))
+                #expect(try await lyonMember.get("/messages").html.contains("Avec plaisir, je passe à Lyon"))
             }
         }
         #expect(names[0] == names[1], "the same size gives the same community")

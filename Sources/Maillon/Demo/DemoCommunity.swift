@@ -18,6 +18,7 @@ struct DemoCommunity {
         var events = 0
         var missions = 0
         var trainings = 0
+        var threads = 0
     }
 
     static let chapters: [(name: String, region: String, cities: [String])] = [
@@ -153,6 +154,7 @@ struct DemoCommunity {
         report.events = try await seedEvents(chapters: chapterIDs.map(\.0), attendees: attendees)
         report.missions = try await seedMissions(chapters: chapterIDs.map(\.0))
         report.trainings = try await seedTrainings(author: admin)
+        report.threads = try await seedDiscussions(members: count)
 
         for number in 0..<applications {
             let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
@@ -462,7 +464,7 @@ struct SeedCommand: AsyncCommand {
             try await sql.raw("ANALYZE \(ident: table)").run()
         }
         context.console.print("""
-        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions, \(report.trainings) trainings.
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions, \(report.trainings) trainings, \(report.threads) discussion threads.
         Every demo account's password: \(password)
           admin:       admin@maillon.example
           ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…

@@ -232,6 +232,8 @@ struct ThreadPage: Encodable, Sendable {
         let deleteURL: String?
         let acceptURL: String?
         let reportURL: String?
+        /// Write to the author privately (another member's post).
+        let messageURL: String?
     }
 
     let heading: String
@@ -307,7 +309,8 @@ struct ThreadPage: Encodable, Sendable {
                 deleteURL: own || reader.mayModerate(space) && post.deletedAt == nil ? SiteURL.discussionPostAction(id, "delete") : nil,
                 acceptURL: isAuthor && thread.isHelpRequest && id != firstPostID && post.deletedAt == nil && thread.answerPostID != id
                     ? SiteURL.discussionPostAction(id, "accept") : nil,
-                reportURL: post.$author.id != reader.userID && post.deletedAt == nil && !hidden ? SiteURL.discussionPostAction(id, "report") : nil)
+                reportURL: post.$author.id != reader.userID && post.deletedAt == nil && !hidden ? SiteURL.discussionPostAction(id, "report") : nil,
+                messageURL: post.$author.id.flatMap { $0 == reader.userID ? nil : SiteURL.writeTo($0) })
         }
         let quoting = quote(UUID(uuidString: values["quote"] ?? ""))
         let form = FormModel(id: "reply", action: SiteURL.discussionReply(threadID), submitLabel: t("discussion.reply"), fields: [
