@@ -121,6 +121,41 @@ struct ModerationTests {
         }
     }
 
+    @Test("A direct message is reported by a member of its conversation; the admins (not the ambassadors) review it")
+    func reportedMessages() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let zoe = try await member(ctx, "Zoé Rude", "zoe@example.org", lyon)
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            let marc = try await member(ctx, "Marc Lyon", "marc@example.org", lyon)
+            let leaUser = try #require(try await User.query(on: ctx.db).filter(\.$email == "lea@example.org").first())
+            try await zoe.post("/messages/new", ["to": try leaUser.requireID().uuidString, "body": "Tu es nulle"])
+            let conversation = try #require(try await Conversation.query(on: ctx.db).first())
+            let message = try #require(try await DirectMessage.query(on: ctx.db).first())
+            let path = "/messages/\(try conversation.requireID())/report/\(try message.requireID())"
+            #expect(try await lea.get("/messages/\(try conversation.requireID())").html.contains(path))
+            #expect(try await marc.get(path).status == .forbidden, "not his conversation")
+            #expect(try await lea.post(path, ["reason": ""]).status == .unprocessableEntity)
+            try await zoe.post(path, ["reason": "spam"])
+            #expect(try await MessageReport.query(on: ctx.db).count() == 0, "one does not report oneself")
+            #expect(try await lea.post(path, ["reason": "inappropriate"]).status == .seeOther)
+            #expect(try await MessageReport.query(on: ctx.db).count() == 1)
+
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            #expect(!(try await ambassador.get("/moderation").html.contains("Tu es nulle")))
+            #expect(try await ambassador.post("/moderation/messages/\(try message.requireID())", ["action": "delete", "reason": "x"]).status == .forbidden)
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin)
+            #expect(try await admin.get("/moderation").html.contains("Tu es nulle"))
+            #expect(try await admin.post("/moderation/messages/\(try message.requireID())", ["action": "delete", "reason": ""]).status == .unprocessableEntity)
+            #expect(try await admin.post("/moderation/messages/\(try message.requireID())", ["action": "delete", "reason": "Propos insultants"]).status == .seeOther)
+            #expect(try await DirectMessage.query(on: ctx.db).count() == 0)
+            #expect(try await notifications(ctx, "zoe@example.org").contains { $0.contains("Propos insultants") })
+            #expect(try await admin.get("/moderation/log").html.contains("Propos insultants"))
+        }
+    }
+
     @Test("Moderation pages render in French and English", arguments: ["fr", "en"])
     func pagesRender(language: String) async throws {
         try await withMaillon { ctx in

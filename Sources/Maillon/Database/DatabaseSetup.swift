@@ -65,5 +65,6 @@ enum DatabaseSetup {
         migrations.add(Migrations027.CreatePostSearch())
         migrations.add(Migrations028.AddUserHandles())
         migrations.add(Migrations029.CreateDirectMessages())
+        migrations.add(Migrations030.CreateMessageReports())
     }
 }

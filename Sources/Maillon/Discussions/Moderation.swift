@@ -19,6 +19,20 @@ public final class PostReport: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// A member's report of a direct message, for the admins (a conversation has no space to moderate it).
+public final class MessageReport: Model, @unchecked Sendable {
+    public static let schema = "message_reports"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "message_id") public var message: DirectMessage
+    @OptionalParent(key: "reporter_id") public var reporter: User?
+    @Field(key: "reason") public var reason: PostReport.Reason
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "closed_at") public var closedAt: Date?
+
+    public init() {}
+}
+
 /// A member suspended until a date: they read, but neither write nor register.
 public final class Suspension: Model, @unchecked Sendable {
     public static let schema = "suspensions"
@@ -103,6 +117,35 @@ struct Moderating {
         try await log(.hide, by: reporterModerates ? reporter : nil, post: locked, member: locked.$author.id, space: space, reason: "")
         try await tell(locked.$author.id, "notify.moderation.hidden", [try await title(of: locked)], link: SiteURL.discussionPost(postID))
         return true
+    }
+
+    /// A member of the conversation reports a message written by someone else in it.
+    func report(_ message: DirectMessage, by reporter: User, reason: PostReport.Reason) async throws {
+        try await database.lockRow(of: Conversation.schema, id: message.$conversation.id, touching: "last_message_at")
+        guard message.$author.id != reporter.id else { throw Refusal.ownPost }
+        guard try await MessageReport.query(on: database).filter(\.$message.$id == message.requireID()).filter(\.$reporter.$id == reporter.requireID()).count() == 0
+        else { throw Refusal.alreadyReported }
+        let report = MessageReport()
+        report.$message.id = try message.requireID()
+        report.$reporter.id = try reporter.requireID()
+        report.reason = reason
+        report.createdAt = now
+        try await report.create(on: database)
+    }
+
+    /// An admin's decision on a reported message: dismissed, deleted, its author warned or suspended.
+    func decide(_ message: DirectMessage, action: ModerationEntry.Action, days: Int?, by moderator: User, reason: String) async throws {
+        let authorID = message.$author.id
+        try await MessageReport.query(on: database).filter(\.$message.$id == message.requireID()).filter(\.$closedAt == nil).set(\.$closedAt, to: now).update()
+        switch action {
+        case .delete:
+            try await message.delete(on: database)
+            try await log(.delete, by: moderator, post: nil, member: authorID, space: nil, reason: reason)
+            try await tell(authorID, "notify.moderation.message_deleted", [reason], link: nil)
+        case .warn: try await warn(authorID, about: nil, in: nil, by: moderator, reason: reason)
+        case .suspend: try await suspend(authorID, days: days ?? 7, about: nil, in: nil, by: moderator, reason: reason)
+        case .restore, .hide: try await log(.restore, by: moderator, post: nil, member: authorID, space: nil, reason: reason)
+        }
     }
 
     /// Shown again; its reports are closed.

@@ -8,6 +8,7 @@ struct ModerationController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.route(SiteURL.moderation), use: queue)
         routes.post(SiteURL.route(SiteURL.moderation) + ["posts", ":post"], use: act)
+        routes.post(SiteURL.route(SiteURL.moderation) + ["messages", ":message"], use: actOnMessage)
         routes.get(SiteURL.route(SiteURL.moderationLog), use: log)
     }
 
@@ -27,6 +28,8 @@ struct ModerationController: RouteCollection {
 
         let heading: String
         let items: [Item]
+        /// Reported direct messages: admins only.
+        var messages: [Item] = []
         let logURL: String
     }
 
@@ -51,14 +54,33 @@ struct ModerationController: RouteCollection {
                                   excerpt: PostText.excerpt(post.body, length: 400), hidden: post.hiddenAt != nil, reports: reasons,
                                   form: [actionForm(req, postID, values: values, errors: errors)])
         }
-        return QueuePage(heading: t("moderation.heading"), items: items, logURL: SiteURL.moderationLog)
+        var page = QueuePage(heading: t("moderation.heading"), items: items, logURL: SiteURL.moderationLog)
+        if reader.principal?.role == .admin { page.messages = try await messageItems(req, failed: failed) }
+        return page
     }
 
-    private func actionForm(_ req: Request, _ postID: UUID, values: [String: String], errors: FormErrors) -> FormModel {
+    /// Direct messages with open reports (admins only): a message has no space for an ambassador to moderate.
+    private func messageItems(_ req: Request, failed: (UUID, [String: String], FormErrors)?) async throws -> [QueuePage.Item] {
+        let t = req.t
+        let reports = try await MessageReport.query(on: req.db).filter(\.$closedAt == nil).sort(\.$createdAt).limit(300).all()
+        let messages = try await DirectMessage.query(on: req.db).filter(\.$id ~~ Array(Set(reports.map { $0.$message.id }))).sort(\.$createdAt).all()
+        let names = try await DiscussionNames.of(messages.map { $0.$author.id }, on: req.db)
+        return messages.compactMap { message in
+            guard let id = message.id else { return nil }
+            let reasons = Dictionary(grouping: reports.filter { $0.$message.id == id }, by: \.reason)
+                .sorted { $0.key.rawValue < $1.key.rawValue }.map { t.count("moderation.reason_count.\($0.key.rawValue)", $0.value.count) }
+            let (values, errors) = failed?.0 == id ? (failed?.1 ?? [:], failed?.2 ?? .init()) : ([:], FormErrors())
+            return QueuePage.Item(thread: t("moderation.a_message"), url: SiteURL.moderation + "#moderate-\(id.uuidString)", space: t("nav.messages"),
+                                  author: names.name(message.$author.id, t), excerpt: PostText.excerpt(message.body, length: 400), hidden: false, reports: reasons,
+                                  form: [actionForm(req, id, action: SiteURL.moderation + "/messages/\(id.uuidString)", values: values, errors: errors)])
+        }
+    }
+
+    private func actionForm(_ req: Request, _ postID: UUID, action: String? = nil, values: [String: String], errors: FormErrors) -> FormModel {
         let t = req.t
         func error(_ name: String) -> String? { errors[name].map { t($0) } }
         let chosen = values["action"] ?? Action.restore.rawValue
-        return FormModel(id: "moderate-\(postID.uuidString)", action: SiteURL.moderationAction(postID), submitLabel: t("moderation.apply"), fields: [
+        return FormModel(id: "moderate-\(postID.uuidString)", action: action ?? SiteURL.moderationAction(postID), submitLabel: t("moderation.apply"), fields: [
             .init(name: "action", label: t("moderation.field.action"), type: "select", value: chosen, error: error("action"),
                   options: Action.allCases.map { .init(value: $0.rawValue, label: t("moderation.action.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
             .init(name: "reason", label: t("moderation.field.why"), value: values["reason"] ?? "", error: error("reason"), hint: t("moderation.field.why_hint"), required: false),
@@ -102,6 +124,33 @@ struct ModerationController: RouteCollection {
                 guard let author = post.$author.id else { return }
                 try await moderating.suspend(author, days: days ?? 7, about: post, in: space, by: reader.user, reason: reason)
             }
+        }
+        try await req.flash(.success, "moderation.flash.\(action.rawValue)")
+        return req.redirect(to: SiteURL.moderation, redirectType: .normal)
+    }
+
+    /// An admin's decision on a reported direct message.
+    @Sendable func actOnMessage(req: Request) async throws -> Response {
+        try req.authorize(.manageSpaces)
+        let reader = try await DiscussionReader.of(req)
+        guard let id = req.parameters.get("message", as: UUID.self), let message = try await DirectMessage.find(id, on: req.db) else { throw PageError.notFound }
+        let values = try await req.formValues()
+        var form = FormReader(values)
+        let action = form.choice("action", as: Action.self)
+        let reason = form.text("reason", max: 500, required: action != nil && action != .restore)
+        let days = action == .suspend ? form.number("days", 1...365, required: true) : nil
+        guard form.errors.isEmpty, let action else {
+            let page = try await queuePage(req, reader, failed: (id, values, form.errors))
+            return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
+        }
+        let logged: ModerationEntry.Action = switch action {
+        case .restore: .restore
+        case .delete: .delete
+        case .warn: .warn
+        case .suspend: .suspend
+        }
+        try await req.db.transaction { db in
+            try await Moderating(application: req.application, database: db, now: req.now).decide(message, action: logged, days: days, by: reader.user, reason: reason)
         }
         try await req.flash(.success, "moderation.flash.\(action.rawValue)")
         return req.redirect(to: SiteURL.moderation, redirectType: .normal)

@@ -14,6 +14,8 @@ struct MessagesController: RouteCollection {
         routes.get(base + [":conversation"], use: show)
         routes.post(base + [":conversation"], use: write)
         routes.post(base + [":conversation", "leave"], use: leave)
+        routes.get(base + [":conversation", "report", ":message"], use: reportForm)
+        routes.post(base + [":conversation", "report", ":message"], use: report)
         routes.post(SiteURL.route(SiteURL.members) + [":user", "block"], use: block)
     }
 
@@ -143,6 +145,7 @@ struct MessagesController: RouteCollection {
             let mine: Bool
             let when: String
             let html: String
+            let reportURL: String?
         }
 
         let heading: String
@@ -181,7 +184,8 @@ struct MessagesController: RouteCollection {
         return ConversationPage(
             heading: others.isEmpty ? t("messages.alone") : t("messages.with", others.joined(separator: ", ")),
             messages: messages.map { .init(author: names.name($0.$author.id, t), mine: $0.$author.id == userID, when: DateFormatting.dateTime($0.createdAt, req.locale),
-                                           html: PostText.html($0.body)) },
+                                           html: PostText.html($0.body),
+                                           reportURL: $0.$author.id == userID ? nil : $0.id.map { SiteURL.conversation(id) + "/report/\($0.uuidString)" }) },
             pagination: pagination, form: [form], leaveURL: SiteURL.conversation(id) + "/leave", backURL: SiteURL.messages)
     }
 
@@ -224,6 +228,52 @@ struct MessagesController: RouteCollection {
         }
         try await req.flash(.success, "messages.flash.left")
         return req.redirect(to: SiteURL.messages, redirectType: .normal)
+    }
+
+    // MARK: Reports
+
+    private func reported(_ req: Request, _ user: User) async throws -> (Conversation, DirectMessage) {
+        let (conversation, _) = try await conversation(req, user)
+        guard let id = req.parameters.get("message", as: UUID.self), let message = try await DirectMessage.find(id, on: req.db),
+              message.$conversation.id == conversation.id else { throw PageError.notFound }
+        return (conversation, message)
+    }
+
+    private func reportPage(_ req: Request, _ conversation: Conversation, _ message: DirectMessage, values: [String: String], errors: FormErrors) throws -> FormPage {
+        let t = req.t
+        let chosen = values["reason"] ?? ""
+        let form = FormModel(id: "report", action: SiteURL.conversation(try conversation.requireID()) + "/report/\(try message.requireID().uuidString)",
+                             submitLabel: t("moderation.report_submit"), fields: [
+            .init(name: "reason", label: t("moderation.field.reason"), type: "select", value: chosen, error: errors["reason"].map { t($0) },
+                  options: [.init(value: "", label: t("form.choose"), selected: chosen.isEmpty)]
+                    + PostReport.Reason.allCases.map { .init(value: $0.rawValue, label: t("moderation.reason.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
+        ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+        return FormPage(heading: t("moderation.report_message_heading"), intro: t("moderation.report_message_intro"), forms: [form],
+                        links: [.init(url: SiteURL.conversation(try conversation.requireID()), label: t("messages.heading"))])
+    }
+
+    @Sendable func reportForm(req: Request) async throws -> Response {
+        let user = try member(req)
+        let (conversation, message) = try await reported(req, user)
+        return try await req.renderPage("form-page", title: req.t("moderation.report_message_heading"), try reportPage(req, conversation, message, values: [:], errors: .init()))
+    }
+
+    @Sendable func report(req: Request) async throws -> Response {
+        let user = try member(req)
+        let (conversation, message) = try await reported(req, user)
+        let values = try await req.formValues()
+        var form = FormReader(values)
+        guard let reason = form.choice("reason", as: PostReport.Reason.self) else {
+            return try await req.renderPage("form-page", title: req.t("moderation.report_message_heading"),
+                                            try reportPage(req, conversation, message, values: values, errors: form.errors), status: .unprocessableEntity)
+        }
+        do {
+            try await req.db.transaction { db in try await Moderating(application: req.application, database: db, now: req.now).report(message, by: user, reason: reason) }
+            try await req.flash(.success, "moderation.flash.reported")
+        } catch let refusal as Moderating.Refusal {
+            try await req.flash(.error, refusal.key)
+        }
+        return req.redirect(to: SiteURL.conversation(try conversation.requireID()), redirectType: .normal)
     }
 
     // MARK: Settings and blocks

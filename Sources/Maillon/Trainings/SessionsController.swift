@@ -138,6 +138,8 @@ struct SessionsController: RouteCollection {
     private func enrollable(_ req: Request) async throws -> (TrainingSession, Training, Event, User) {
         let user = try req.requireUser()
         guard user.isMember || user.role == .guest else { throw PageError.forbidden }
+        // A suspended member reads but does not register (see moderation).
+        if try await Suspension.activeUntil(user.requireID(), now: req.now, on: req.db) != nil { throw PageError.forbidden }
         let (session, training, event) = try await session(req)
         if !user.isMember, !(try await TrainingInvitation.exists(session: session.requireID(), user: user.requireID(), .trainee, on: req.db)) {
             throw PageError.forbidden
