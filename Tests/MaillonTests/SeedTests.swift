@@ -80,4 +80,24 @@ struct SeedTests {
         }
         #expect(names[0] == names[1], "the same size gives the same community")
     }
+
+    @Test("seed --posts adds a 300-post thread in Lyon's space and threads of twenty elsewhere, indexed for search")
+    func generatedPosts() async throws {
+        try await withMaillon { ctx in
+            let hash = try await ctx.app.password.async(on: ctx.app.threadPool, hopTo: ctx.app.eventLoopGroup.next()).hash("demo demo demo")
+            let community = DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: hash)
+            _ = try await community.seed(members: 40)
+            let before = try await Post.query(on: ctx.db).count()
+            #expect(try await community.seedPosts(700) == 700)
+            #expect(try await Post.query(on: ctx.db).count() == before + 700)
+            let long = try #require(try await DiscussionThread.find(DemoCommunity.longThreadID, on: ctx.db))
+            #expect(long.replyCount == 299)
+            #expect(try await Post.query(on: ctx.db).filter(\.$thread.$id == DemoCommunity.longThreadID).count() == 300)
+            let lyonMember = ctx.browser()
+            try await signIn(lyonMember, email: "membre1@maillon.example", password: "demo demo demo")
+            let page = try await lyonMember.get("/discussions/threads/\(DemoCommunity.longThreadID)?page=last")
+            #expect(page.status == .ok && page.html.contains("Page 10 sur 10"))
+            #expect(try await lyonMember.get("/discussions/search?q=acompte").html.contains("messages trouvés"))
+        }
+    }
 }

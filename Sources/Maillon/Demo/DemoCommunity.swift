@@ -436,6 +436,8 @@ struct SeedCommand: AsyncCommand {
         var demo: Bool
         @Option(name: "members", help: "How many members to generate (deterministic)")
         var members: Int?
+        @Option(name: "posts", help: "How many more discussion posts to generate, for the benchmarks (a 300-post thread, then threads of twenty)")
+        var posts: Int?
     }
 
     var help: String { "Fill an empty database with the demo community" }
@@ -457,14 +459,16 @@ struct SeedCommand: AsyncCommand {
         }
         let password = Secret.generate().prefix(16)
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(String(password))
-        let report = try await DemoCommunity(database: app.db, now: app.maillon.time.now(), passwordHash: hash).seed(members: count)
+        let community = DemoCommunity(database: app.db, now: app.maillon.time.now(), passwordHash: hash)
+        let report = try await community.seed(members: count)
+        let posts = try await community.seedPosts(min(max(signature.posts ?? 0, 0), 5_000_000))
         // Fresh statistics, so the query planner knows the new tables' sizes from the first request.
         let sql = app.db as! any SQLDatabase
-        for table in [User.schema, Profile.schema, ProfileSkill.schema, ProfileCause.schema] {
+        for table in [User.schema, Profile.schema, ProfileSkill.schema, ProfileCause.schema, DiscussionThread.schema, Post.schema] {
             try await sql.raw("ANALYZE \(ident: table)").run()
         }
         context.console.print("""
-        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions, \(report.trainings) trainings, \(report.threads) discussion threads.
+        Demo community ready: \(report.chapters) chapters, \(report.members) members, \(report.events) events, \(report.applications) pending applications, \(report.missions) missions, \(report.trainings) trainings, \(report.threads) discussion threads\(posts > 0 ? ", \(posts) generated posts" : "").
         Every demo account's password: \(password)
           admin:       admin@maillon.example
           ambassador:  membre@maillon.example (Paris), membre1@maillon.example (Lyon), membre2@… (Marseille)…

@@ -150,3 +150,73 @@ extension DemoCommunity {
         return threads
     }
 }
+
+extension DemoCommunity {
+    /// The long thread the benchmark reads (300 posts, in Lyon's space), at a fixed address.
+    static let longThreadID = UUID(uuidString: "00000000-0000-4000-8000-000000000300")!
+    static let longThreadLength = 300
+
+    /// `seed --posts N`: N more posts for the benchmarks — a 300-post thread in Lyon's space, then
+    /// threads of twenty posts spread over every space — written in multi-row batches and indexed.
+    func seedPosts(_ total: Int) async throws -> Int {
+        var random = Generator(state: 1_000_003)
+        let authors = try await Profile.query(on: database).limit(3000).all().map { ($0.$user.id, $0.$homeChapter.id) }
+        let spaces = try await Space.query(on: database).all()
+        guard !authors.isEmpty, let lyon = spaces.first(where: { $0.slug == "lyon" }) else { return 0 }
+        let lyonAuthors = authors.filter { $0.1 == lyon.$chapter.id }.map(\.0)
+        let subjects = ["Devis", "Facturation", "Prospection", "Tarifs", "Contrat", "Portage", "Assurance", "Accessibilité", "Coworking", "Bilan carbone",
+                        "Appel d'offres", "Négociation", "Comptabilité", "Formation", "Recrutement", "Mécénat de compétences"]
+        let fragments = ["Je me demandais comment vous faisiez pour", "Bonne question, de mon côté j'ai choisi de", "Attention aux délais de paiement quand on",
+                         "Avec les associations, il vaut mieux", "J'ai eu le même souci l'an dernier en voulant", "Le plus simple reste de",
+                         "Un modèle de devis clair aide beaucoup à", "Pensez à l'acompte avant de", "Les collectivités demandent souvent de",
+                         "En micro-entreprise, on peut", "Le bilan carbone d'une mission permet de", "Pour l'accessibilité, commencez par"]
+        let endings = ["fixer un prix juste.", "présenter une offre lisible.", "relancer sans froisser.", "répondre à plusieurs.", "tenir ses marges.",
+                       "négocier sereinement.", "garder du temps pour soi.", "choisir ses clients.", "travailler en équipe.", "mesurer son impact."]
+        func body() -> String { "\(random.pick(fragments)) \(random.pick(endings)) \(random.pick(fragments).lowercased()) \(random.pick(endings))" }
+
+        var written = 0
+        var threadNumber = 0
+        while written < total {
+            let long = written == 0
+            let size = min(long ? Self.longThreadLength : 20, total - written)
+            let space = long ? lyon : spaces[threadNumber % spaces.count]
+            let chapterAuthors = space.$chapter.id.map { chapter in authors.filter { $0.1 == chapter }.map(\.0) } ?? []
+            let pool = long ? lyonAuthors : (chapterAuthors.isEmpty ? authors.map(\.0) : chapterAuthors)
+            guard !pool.isEmpty else { break }
+            let start = now.addingTimeInterval(-Double(threadNumber % 365) * 86400 - 3600)
+            let thread = DiscussionThread()
+            thread.id = long ? Self.longThreadID : UUID()
+            thread.$space.id = try space.requireID()
+            thread.$author.id = pool[threadNumber % pool.count]
+            thread.title = long ? "Le grand fil de l'entraide lyonnaise" : "\(random.pick(subjects)) : vos retours (\(threadNumber))"
+            thread.isHelpRequest = threadNumber % 4 == 0
+            thread.replyCount = size - 1
+            thread.lastPostAt = start.addingTimeInterval(Double(size) * 600)
+            thread.createdAt = start
+            var posts: [Post] = []
+            var documents: [(postID: UUID, text: String)] = []
+            for index in 0..<size {
+                let post = Post()
+                post.id = UUID()
+                post.$thread.id = try thread.requireID()
+                post.$author.id = pool[(threadNumber + index * 7) % pool.count]
+                post.body = body()
+                post.createdAt = start.addingTimeInterval(Double(index + 1) * 600)
+                posts.append(post)
+                documents.append((post.id ?? UUID(), index == 0 ? thread.title + " " + post.body : post.body))
+            }
+            if thread.isHelpRequest, threadNumber % 8 == 0, posts.count > 1 { thread.answerPostID = posts[1].id }
+            let rows = posts, indexed = documents, record = thread
+            try await database.transaction { db in
+                try await record.create(on: db)
+                for chunk in stride(from: 0, to: rows.count, by: 500) {
+                    try await Array(rows[chunk..<min(rows.count, chunk + 500)]).create(on: db)
+                    try await PostSearch.insertNew(Array(indexed[chunk..<min(indexed.count, chunk + 500)]), on: db)
+                }
+            }
+            written += size
+            threadNumber += 1
+        }
+        return written
+    }
+}

@@ -25,6 +25,19 @@ enum PostSearch {
         }
     }
 
+    /// Many new posts at once (the generated community): `text` already holds the title for first posts.
+    static func insertNew(_ documents: [(postID: UUID, text: String)], on db: any Database) async throws {
+        guard !documents.isEmpty else { return }
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            let rows = DirectoryIndexes.values(documents) { "(\(bind: $0.postID), \(bind: Taxonomy.fold($0.text)))" }
+            try await sql.raw("INSERT INTO post_fts (post_id, body) VALUES \(rows)").run()
+        } else {
+            let rows = DirectoryIndexes.values(documents) { "(\(bind: $0.postID), to_tsvector('simple', \(bind: Taxonomy.fold($0.text))))" }
+            try await sql.raw("INSERT INTO post_documents (post_id, document) VALUES \(rows)").run()
+        }
+    }
+
     static func remove(_ postID: UUID, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         try await sql.raw(sql.dialect.name == "sqlite" ? "DELETE FROM post_fts WHERE post_id = \(bind: postID)" : "DELETE FROM post_documents WHERE post_id = \(bind: postID)").run()
