@@ -121,6 +121,27 @@ struct ModerationTests {
         }
     }
 
+    @Test("A moderator hides a post with one report until deciding; a reason is needed")
+    func moderatorHides() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let sam = try await member(ctx, "Sam Spam", "sam@example.org", lyon)
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            try await sam.post("/discussions/lyon/new", ["title": "Douteux", "body": "Un lien douteux"])
+            let post = try #require(try await Post.query(on: ctx.db).first())
+            try await lea.post("/discussions/posts/\(post.requireID())/report", ["reason": "spam"])
+            #expect(try await Post.find(post.requireID(), on: ctx.db)?.hiddenAt == nil)
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            #expect(try await ambassador.post("/moderation/posts/\(post.requireID())", ["action": "hide", "reason": ""]).status == .unprocessableEntity)
+            #expect(try await ambassador.post("/moderation/posts/\(post.requireID())", ["action": "hide", "reason": "Je vérifie le lien"]).status == .seeOther)
+            #expect(try await Post.find(post.requireID(), on: ctx.db)?.hiddenAt != nil)
+            #expect(try await notifications(ctx, "sam@example.org").contains { $0.contains("masqué") })
+            #expect(try await ModerationEntry.query(on: ctx.db).filter(\.$action == .hide).first()?.reason == "Je vérifie le lien")
+        }
+    }
+
     @Test("A direct message is reported by a member of its conversation; the admins (not the ambassadors) review it")
     func reportedMessages() async throws {
         try await withMaillon { ctx in

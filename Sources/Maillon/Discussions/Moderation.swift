@@ -148,6 +148,15 @@ struct Moderating {
         }
     }
 
+    /// A moderator hides a post until they decide (with a reason its author reads).
+    func hide(_ post: Post, in space: Space, by moderator: User, reason: String) async throws {
+        guard post.hiddenAt == nil, post.deletedAt == nil else { return }
+        post.hiddenAt = now
+        try await post.update(on: database)
+        try await log(.hide, by: moderator, post: post, member: post.$author.id, space: space, reason: reason)
+        try await tell(post.$author.id, "notify.moderation.hidden", [try await title(of: post)], link: SiteURL.discussionPost(post.requireID()))
+    }
+
     /// Shown again; its reports are closed.
     func restore(_ post: Post, in space: Space, by moderator: User, reason: String) async throws {
         post.hiddenAt = nil

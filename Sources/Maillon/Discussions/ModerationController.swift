@@ -12,7 +12,7 @@ struct ModerationController: RouteCollection {
         routes.get(SiteURL.route(SiteURL.moderationLog), use: log)
     }
 
-    enum Action: String, CaseIterable { case restore, delete, warn, suspend }
+    enum Action: String, CaseIterable { case hide, restore, delete, warn, suspend }
 
     struct QueuePage: Encodable, Sendable {
         struct Item: Encodable, Sendable {
@@ -72,17 +72,19 @@ struct ModerationController: RouteCollection {
             let (values, errors) = failed?.0 == id ? (failed?.1 ?? [:], failed?.2 ?? .init()) : ([:], FormErrors())
             return QueuePage.Item(thread: t("moderation.a_message"), url: SiteURL.moderation + "#moderate-\(id.uuidString)", space: t("nav.messages"),
                                   author: names.name(message.$author.id, t), excerpt: PostText.excerpt(message.body, length: 400), hidden: false, reports: reasons,
-                                  form: [actionForm(req, id, action: SiteURL.moderation + "/messages/\(id.uuidString)", values: values, errors: errors)])
+                                  form: [actionForm(req, id, target: SiteURL.moderation + "/messages/\(id.uuidString)", values: values, errors: errors)])
         }
     }
 
-    private func actionForm(_ req: Request, _ postID: UUID, action: String? = nil, values: [String: String], errors: FormErrors) -> FormModel {
+    private func actionForm(_ req: Request, _ postID: UUID, target: String? = nil, values: [String: String], errors: FormErrors) -> FormModel {
         let t = req.t
         func error(_ name: String) -> String? { errors[name].map { t($0) } }
         let chosen = values["action"] ?? Action.restore.rawValue
-        return FormModel(id: "moderate-\(postID.uuidString)", action: action ?? SiteURL.moderationAction(postID), submitLabel: t("moderation.apply"), fields: [
+        // A direct message is not hidden: it is dismissed, deleted, or its author warned or suspended.
+        let actions = target == nil ? Action.allCases : Action.allCases.filter { $0 != .hide }
+        return FormModel(id: "moderate-\(postID.uuidString)", action: target ?? SiteURL.moderationAction(postID), submitLabel: t("moderation.apply"), fields: [
             .init(name: "action", label: t("moderation.field.action"), type: "select", value: chosen, error: error("action"),
-                  options: Action.allCases.map { .init(value: $0.rawValue, label: t("moderation.action.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
+                  options: actions.map { .init(value: $0.rawValue, label: t("moderation.action.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
             .init(name: "reason", label: t("moderation.field.why"), value: values["reason"] ?? "", error: error("reason"), hint: t("moderation.field.why_hint"), required: false),
             .init(name: "days", label: t("moderation.field.days"), value: values["days"] ?? "7", error: error("days"), hint: t("moderation.field.days_hint"),
                   required: false, inputmode: "numeric"),
@@ -115,6 +117,7 @@ struct ModerationController: RouteCollection {
         try await req.db.transaction { db in
             let moderating = Moderating(application: req.application, database: db, now: req.now)
             switch action {
+            case .hide: try await moderating.hide(post, in: space, by: reader.user, reason: reason)
             case .restore: try await moderating.restore(post, in: space, by: reader.user, reason: reason)
             case .delete: try await moderating.remove(post, in: space, by: reader.user, reason: reason)
             case .warn:
@@ -144,7 +147,7 @@ struct ModerationController: RouteCollection {
             return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
         }
         let logged: ModerationEntry.Action = switch action {
-        case .restore: .restore
+        case .hide, .restore: .restore
         case .delete: .delete
         case .warn: .warn
         case .suspend: .suspend
