@@ -194,7 +194,7 @@ extension DemoCommunity {
             thread.lastPostAt = start.addingTimeInterval(Double(size) * 600)
             thread.createdAt = start
             var posts: [Post] = []
-            var documents: [(postID: UUID, text: String)] = []
+            var documents: [(postID: UUID, spaceID: UUID, createdAt: Date, text: String)] = []
             for index in 0..<size {
                 let post = Post()
                 post.id = UUID()
@@ -203,7 +203,7 @@ extension DemoCommunity {
                 post.body = body()
                 post.createdAt = start.addingTimeInterval(Double(index + 1) * 600)
                 posts.append(post)
-                documents.append((post.id ?? UUID(), index == 0 ? thread.title + " " + post.body : post.body))
+                documents.append((post.id ?? UUID(), try space.requireID(), post.createdAt, index == 0 ? thread.title + " " + post.body : post.body))
             }
             if thread.isHelpRequest, threadNumber % 8 == 0, posts.count > 1 { thread.answerPostID = posts[1].id }
             let rows = posts, indexed = documents, record = thread

@@ -159,8 +159,11 @@ struct Discussing {
         try await state(thread.requireID(), user.requireID()) { $0.following = following }
     }
 
-    /// The member has read the thread up to now.
+    /// The member has read the thread up to now. Nothing is written when they had already read its
+    /// last post, so reading a thread again costs no write.
     func markRead(_ thread: DiscussionThread, by user: User) async throws {
+        if let read = try await ThreadState.query(on: database).filter(\.$thread.$id == thread.requireID()).filter(\.$user.$id == user.requireID()).first()?.lastReadAt,
+           read >= thread.lastPostAt { return }
         try await state(thread.requireID(), user.requireID()) { $0.lastReadAt = now }
     }
 

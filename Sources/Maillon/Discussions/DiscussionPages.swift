@@ -36,15 +36,20 @@ struct DiscussionReader: Sendable {
         AccessPolicy.allows(principal, .moderateSpace(chapter: space.$chapter.id))
     }
 
-    /// Threads with activity the reader has not seen: never opened and active since they joined, or
-    /// active since they last read them. One query whatever the number of threads.
-    func unreadCounts(spaces: [UUID], on db: any Database) async throws -> [UUID: Int] {
+    /// How far back "new" reaches: older activity is not counted as unread.
+    static let unreadWindow: TimeInterval = 30 * 86400
+
+    /// Threads with activity the reader has not seen, in the last 30 days: never opened and active since
+    /// they joined, or active since they last read them. One query, over the recent threads only (the
+    /// `(space_id, last_post_at)` index), whatever the number of threads.
+    func unreadCounts(spaces: [UUID], now: Date, on db: any Database) async throws -> [UUID: Int] {
         guard !spaces.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        let since = max(user.createdAt ?? .distantPast, now.addingTimeInterval(-Self.unreadWindow))
         let rows = try await sql.raw("""
             SELECT t.space_id AS space_id, COUNT(*) AS unread FROM \(ident: DiscussionThread.schema) t
             LEFT JOIN \(ident: ThreadState.schema) s ON s.thread_id = t.id AND s.user_id = \(bind: userID)
-            WHERE t.space_id IN (\(binds: spaces))
-              AND ((s.last_read_at IS NULL AND t.last_post_at > \(bind: user.createdAt ?? Date.distantPast)) OR t.last_post_at > s.last_read_at)
+            WHERE t.space_id IN (\(binds: spaces)) AND t.last_post_at > \(bind: since)
+              AND (s.last_read_at IS NULL OR t.last_post_at > s.last_read_at)
             GROUP BY t.space_id
             """).all()
         var counts: [UUID: Int] = [:]
@@ -88,7 +93,7 @@ struct SpacesPage: Encodable, Sendable {
                 threadCounts[try row.decode(column: "space_id", as: UUID.self)] = try row.decode(column: "threads", as: Int.self)
             }
         }
-        let unread = try await reader.unreadCounts(spaces: ids, on: req.db)
+        let unread = try await reader.unreadCounts(spaces: ids, now: req.now, on: req.db)
         func row(_ space: Space) -> Row {
             let id = space.id ?? UUID()
             let membership = memberships[id]
@@ -165,7 +170,8 @@ struct SpacePage: Encodable, Sendable {
         let membership = try await SpaceMember.query(on: req.db).filter(\.$space.$id == spaceID).filter(\.$user.$id == reader.userID).first()
         let rows = threads.map { thread in
             let lastRead = states[thread.id ?? UUID()]?.lastReadAt
-            let unread = lastRead.map { thread.lastPostAt > $0 } ?? (thread.lastPostAt > (reader.user.createdAt ?? .distantPast))
+            let since = max(reader.user.createdAt ?? .distantPast, req.now.addingTimeInterval(-DiscussionReader.unreadWindow))
+            let unread = thread.lastPostAt > since && (lastRead.map { thread.lastPostAt > $0 } ?? true)
             return Row(title: thread.title, url: SiteURL.discussionThread(thread.id ?? UUID()),
                        byline: t("discussion.byline", names.name(thread.$author.id, t), DateFormatting.dateTime(thread.lastPostAt, req.locale)),
                        replies: t.count("discussion.reply_count", thread.replyCount),
@@ -370,7 +376,8 @@ struct SearchPage: Encodable, Sendable {
         if status != .any { path += "&status=\(status.rawValue)" }
         let pagination = try Pagination(page: page, per: perPage, total: total, path: path, t: t)
         let names = Dictionary(spaces.map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
-        return SearchPage(heading: t("discussion.search_heading"), form: [form], summary: t.count("discussion.search_results", total),
+        let summary = total >= PostSearch.window ? t("discussion.search_results_many", String(PostSearch.window)) : t.count("discussion.search_results", total)
+        return SearchPage(heading: t("discussion.search_heading"), form: [form], summary: summary,
                           hits: hits.map { .init(title: $0.title, url: SiteURL.discussionPost($0.postID), space: names[$0.spaceID] ?? "",
                                                  excerpt: PostText.excerpt($0.body, length: 240), when: DateFormatting.date($0.createdAt, req.locale)) },
                           pagination: pagination)
