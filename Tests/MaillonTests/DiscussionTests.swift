@@ -5,14 +5,6 @@ import Testing
 import Vapor
 import VaporTesting
 
-/// A member of `chapter`, signed in.
-private func member(_ ctx: TestContext, _ name: String, _ email: String, _ chapter: Chapter?) async throws -> TestBrowser {
-    try await makeMember(ctx, name, email: email, chapter: chapter, headline: "Freelance")
-    let browser = ctx.browser()
-    try await signIn(browser, email: email)
-    return browser
-}
-
 /// The thread whose title is `title`.
 private func thread(_ ctx: TestContext, _ title: String) async throws -> DiscussionThread {
     try #require(try await DiscussionThread.query(on: ctx.db).filter(\.$title == title).first())

@@ -5,14 +5,6 @@ import Testing
 import Vapor
 import VaporTesting
 
-/// A member of `chapter`, signed in.
-private func member(_ ctx: TestContext, _ name: String, _ email: String, _ chapter: Chapter?) async throws -> TestBrowser {
-    try await makeMember(ctx, name, email: email, chapter: chapter, headline: "Freelance")
-    let browser = ctx.browser()
-    try await signIn(browser, email: email)
-    return browser
-}
-
 private func notifications(_ ctx: TestContext, _ email: String) async throws -> [String] {
     guard let user = try await User.query(on: ctx.db).filter(\.$email == email).first() else { return [] }
     let t = Translator(catalogue: ctx.app.maillon.catalogue, locale: .fr)

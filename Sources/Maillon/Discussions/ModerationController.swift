@@ -14,6 +14,22 @@ struct ModerationController: RouteCollection {
 
     enum Action: String, CaseIterable { case hide, restore, delete, warn, suspend }
 
+    /// A moderator's decision form, read: an action, a reason (needed but to restore), and days for a suspension.
+    struct Decision {
+        let action: Action?
+        let reason: String
+        let days: Int?
+        let errors: FormErrors
+
+        init(values: [String: String]) {
+            var form = FormReader(values)
+            action = form.choice("action", as: Action.self)
+            reason = form.text("reason", max: 500, required: action != nil && action != .restore)
+            days = action == .suspend ? form.number("days", 1...365, required: true) : nil
+            errors = form.errors
+        }
+    }
+
     struct QueuePage: Encodable, Sendable {
         struct Item: Encodable, Sendable {
             let thread: String
@@ -106,14 +122,12 @@ struct ModerationController: RouteCollection {
         else { throw PageError.notFound }
         guard reader.mayModerate(space) else { throw PageError.forbidden }
         let values = try await req.formValues()
-        var form = FormReader(values)
-        let action = form.choice("action", as: Action.self)
-        let reason = form.text("reason", max: 500, required: action != nil && action != .restore)
-        let days = action == .suspend ? form.number("days", 1...365, required: true) : nil
-        guard form.errors.isEmpty, let action else {
-            let page = try await queuePage(req, reader, failed: (id, values, form.errors))
+        let decision = Decision(values: values)
+        guard decision.errors.isEmpty, let action = decision.action else {
+            let page = try await queuePage(req, reader, failed: (id, values, decision.errors))
             return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
         }
+        let reason = decision.reason, days = decision.days
         try await req.db.transaction { db in
             let moderating = Moderating(application: req.application, database: db, now: req.now)
             switch action {
@@ -138,14 +152,12 @@ struct ModerationController: RouteCollection {
         let reader = try await DiscussionReader.of(req)
         guard let id = req.parameters.get("message", as: UUID.self), let message = try await DirectMessage.find(id, on: req.db) else { throw PageError.notFound }
         let values = try await req.formValues()
-        var form = FormReader(values)
-        let action = form.choice("action", as: Action.self)
-        let reason = form.text("reason", max: 500, required: action != nil && action != .restore)
-        let days = action == .suspend ? form.number("days", 1...365, required: true) : nil
-        guard form.errors.isEmpty, let action else {
-            let page = try await queuePage(req, reader, failed: (id, values, form.errors))
+        let decision = Decision(values: values)
+        guard decision.errors.isEmpty, let action = decision.action else {
+            let page = try await queuePage(req, reader, failed: (id, values, decision.errors))
             return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
         }
+        let reason = decision.reason, days = decision.days
         let logged: ModerationEntry.Action = switch action {
         case .hide, .restore: .restore
         case .delete: .delete

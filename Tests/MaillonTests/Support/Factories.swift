@@ -156,3 +156,11 @@ extension DirectoryQuery {
         return DirectoryResult(hits: page.hits, total: summary.total, facets: summary.facets)
     }
 }
+
+/// A member of `chapter`, signed in (discussions, moderation).
+func member(_ ctx: TestContext, _ name: String, _ email: String, _ chapter: Chapter?) async throws -> TestBrowser {
+    try await makeMember(ctx, name, email: email, chapter: chapter, headline: "Freelance")
+    let browser = ctx.browser()
+    try await signIn(browser, email: email)
+    return browser
+}
