@@ -8,24 +8,13 @@ struct DiscussionReader: Sendable {
     let userID: UUID
     let homeChapter: UUID?
     let principal: Principal?
-    /// A suspended member reads but does not write until then.
-    let suspendedUntil: Date?
 
     static func of(_ req: Request) async throws -> DiscussionReader {
         let user = try req.requireUser()
         guard user.isMember else { throw PageError.forbidden }
         let id = try user.requireID()
         let home = try await Profile.query(on: req.db).filter(\.$user.$id == id).first()?.$homeChapter.id
-        return DiscussionReader(user: user, userID: id, homeChapter: home, principal: req.principal,
-                                suspendedUntil: try await Suspension.activeUntil(id, now: req.now, on: req.db))
-    }
-
-    /// The page a suspended member gets instead of writing, or nil when they may write.
-    func refusalIfSuspended(_ req: Request) async throws -> Response? {
-        guard let suspendedUntil else { return nil }
-        let t = req.t
-        return try await req.renderPage("message", title: t("moderation.suspended_heading"), MessagePage(
-            heading: t("moderation.suspended_heading"), paragraphs: [t("moderation.suspended_body", DateFormatting.dateTime(suspendedUntil, req.locale))]), status: .forbidden)
+        return DiscussionReader(user: user, userID: id, homeChapter: home, principal: req.principal)
     }
 
     func mayTakePart(in space: Space) -> Bool {

@@ -113,14 +113,14 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func newThreadForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let space = try await space(req, reader)
         return try await req.renderPage("form-page", title: req.t("discussion.new_heading", space.name), threadForm(req, space, values: [:], errors: .init()))
     }
 
     @Sendable func newThread(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let space = try await space(req, reader)
         let values = try await req.formValues()
         let input = ThreadInput(values: values)
@@ -146,7 +146,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func reply(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let (thread, space) = try await thread(req, reader)
         let values = try await req.formValues()
         var form = FormReader(values)
@@ -208,7 +208,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func editForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         return try await req.renderPage("form-page", title: req.t("discussion.edit_heading"), try editPage(req, post, values: ["body": post.body], errors: .init()))
@@ -216,7 +216,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func edit(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         let values = try await req.formValues()
@@ -242,7 +242,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func react(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard let kind = try await req.formValues()["kind"].flatMap(PostReaction.Kind.init(rawValue:)) else { throw Abort(.badRequest) }
         do {
@@ -257,7 +257,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func accept(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await reader.refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
         let (post, thread, _) = try await post(req, reader)
         guard thread.$author.id == reader.userID else { throw PageError.forbidden }
         do {
@@ -277,12 +277,7 @@ struct DiscussionsController: RouteCollection {
 
     private func reportPage(_ req: Request, _ post: Post, values: [String: String], errors: FormErrors) throws -> FormPage {
         let t = req.t
-        let chosen = values["reason"] ?? ""
-        let form = FormModel(id: "report", action: SiteURL.discussionPostAction(try post.requireID(), "report"), submitLabel: t("moderation.report_submit"), fields: [
-            .init(name: "reason", label: t("moderation.field.reason"), type: "select", value: chosen, error: errors["reason"].map { t($0) },
-                  options: [.init(value: "", label: t("form.choose"), selected: chosen.isEmpty)]
-                    + PostReport.Reason.allCases.map { .init(value: $0.rawValue, label: t("moderation.reason.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
-        ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+        let form = ReportForm.model(t, action: SiteURL.discussionPostAction(try post.requireID(), "report"), values: values, errors: errors)
         return FormPage(heading: t("moderation.report_heading"), intro: t("moderation.report_intro"), forms: [form],
                         links: [.init(url: SiteURL.discussionPost(try post.requireID()), label: t("discussion.cancel_edit"))])
     }

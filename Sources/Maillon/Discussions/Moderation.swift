@@ -52,6 +52,29 @@ public final class Suspension: Model, @unchecked Sendable {
     }
 }
 
+extension Request {
+    /// The page a suspended member gets instead of writing, or nil when they may write. Asked by the
+    /// handlers that write only, so reading pays no extra query.
+    func refusalIfSuspended(_ user: User) async throws -> Response? {
+        guard let until = try await Suspension.activeUntil(user.requireID(), now: now, on: db) else { return nil }
+        let t = self.t
+        return try await renderPage("message", title: t("moderation.suspended_heading"), MessagePage(
+            heading: t("moderation.suspended_heading"), paragraphs: [t("moderation.suspended_body", DateFormatting.dateTime(until, locale))]), status: .forbidden)
+    }
+}
+
+/// The report form, for a post or a direct message: a reason from the list.
+enum ReportForm {
+    static func model(_ t: Translator, action: String, values: [String: String], errors: FormErrors) -> FormModel {
+        let chosen = values["reason"] ?? ""
+        return FormModel(id: "report", action: action, submitLabel: t("moderation.report_submit"), fields: [
+            .init(name: "reason", label: t("moderation.field.reason"), type: "select", value: chosen, error: errors["reason"].map { t($0) },
+                  options: [.init(value: "", label: t("form.choose"), selected: chosen.isEmpty)]
+                    + PostReport.Reason.allCases.map { .init(value: $0.rawValue, label: t("moderation.reason.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
+        ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+    }
+}
+
 /// One line of the moderation log: who did what, to which post or member, why, when. Append-only:
 /// nothing in Maillon updates or deletes these rows (erasure only lets go of the people in them).
 public final class ModerationEntry: Model, @unchecked Sendable {

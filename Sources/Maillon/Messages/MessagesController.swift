@@ -116,7 +116,7 @@ struct MessagesController: RouteCollection {
 
     @Sendable func start(req: Request) async throws -> Response {
         let user = try member(req)
-        if let refusal = try await DiscussionReader.of(req).refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(user) { return refusal }
         let values = try await req.formValues()
         let ids = (values["to"] ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) }.prefix(Messaging.largestGroup)
         var form = FormReader(values)
@@ -200,7 +200,7 @@ struct MessagesController: RouteCollection {
 
     @Sendable func write(req: Request) async throws -> Response {
         let user = try member(req)
-        if let refusal = try await DiscussionReader.of(req).refusalIfSuspended(req) { return refusal }
+        if let refusal = try await req.refusalIfSuspended(user) { return refusal }
         let (conversation, _) = try await conversation(req, user)
         let values = try await req.formValues()
         var form = FormReader(values)
@@ -241,13 +241,8 @@ struct MessagesController: RouteCollection {
 
     private func reportPage(_ req: Request, _ conversation: Conversation, _ message: DirectMessage, values: [String: String], errors: FormErrors) throws -> FormPage {
         let t = req.t
-        let chosen = values["reason"] ?? ""
-        let form = FormModel(id: "report", action: SiteURL.conversation(try conversation.requireID()) + "/report/\(try message.requireID().uuidString)",
-                             submitLabel: t("moderation.report_submit"), fields: [
-            .init(name: "reason", label: t("moderation.field.reason"), type: "select", value: chosen, error: errors["reason"].map { t($0) },
-                  options: [.init(value: "", label: t("form.choose"), selected: chosen.isEmpty)]
-                    + PostReport.Reason.allCases.map { .init(value: $0.rawValue, label: t("moderation.reason.\($0.rawValue)"), selected: $0.rawValue == chosen) }),
-        ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+        let form = ReportForm.model(t, action: SiteURL.conversation(try conversation.requireID()) + "/report/\(try message.requireID().uuidString)",
+                                    values: values, errors: errors)
         return FormPage(heading: t("moderation.report_message_heading"), intro: t("moderation.report_message_intro"), forms: [form],
                         links: [.init(url: SiteURL.conversation(try conversation.requireID()), label: t("messages.heading"))])
     }
