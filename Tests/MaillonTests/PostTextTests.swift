@@ -33,6 +33,8 @@ struct PostTextTests {
     @Test("Known @handles link to their profile, outside code and links; addresses and unknown handles stay text")
     func mentions() {
         #expect(Mentions.handles(in: "Merci @lea-lyon-3f2a et @marc-0001, écris à lea@example.org ou @lea-lyon-3f2a") == ["lea-lyon-3f2a", "marc-0001"])
+        #expect(Mentions.handles(in: "@debut-0001 (@paren-0002) «@guil-0003» @tiret-0004- @-non @ab x@colle-0005 @MAJ-0006 @accent-é") == ["debut-0001", "paren-0002", "guil-0003", "tiret-0004", "accent"])
+        #expect(Mentions.handles(in: "@" + String(repeating: "a", count: 70)) == [String(repeating: "a", count: 62)])
         let html = PostText.html("Merci @lea-lyon-3f2a ! `@lea-lyon-3f2a` et @inconnu-1234, lea@example.org",
                                  mentions: ["lea-lyon-3f2a": "/members/1"])
         #expect(html.contains("Merci <a href=\"/members/1\" class=\"mention\">@lea-lyon-3f2a</a> !"), "\(html)")

@@ -38,12 +38,14 @@ enum PostText {
     }
 
     private static func linkText(_ text: Substring, _ mentions: [String: String]) -> String {
-        guard text.contains("@") else { return String(text) }
-        return String(text).replacing(/(^|[\s(\[,;:!?"'«])@([a-z0-9][a-z0-9-]{1,60}[a-z0-9])/) { match in
-            let handle = String(match.output.2)
-            guard let path = mentions[handle] else { return String(match.output.0) }
-            return "\(match.output.1)<a href=\"\(path)\" class=\"mention\">@\(handle)</a>"
+        var output = ""
+        var rest = text.startIndex
+        for (range, handle) in Mentions.occurrences(in: text) {
+            guard let path = mentions[handle] else { continue }
+            output += text[rest..<range.lowerBound] + "<a href=\"\(path)\" class=\"mention\">@\(handle)</a>"
+            rest = range.upperBound
         }
+        return output + text[rest...]
     }
 
     /// What a notification or a digest shows of a message: its first words, as plain text.
