@@ -66,6 +66,10 @@ public enum Permission: Sendable, Equatable {
     case manageSpaces
     /// See the moderation queue and log at all: admins, and ambassadors of at least one chapter.
     case moderate
+    /// Read a chapter's isolation radar, with names: its ambassadors only (admins see counts).
+    case readRadar(chapter: UUID)
+    /// The radar's counts for every chapter, never names: admins.
+    case radarCounts
 }
 
 /// The one authorisation rule book. Deny by default: a permission with no rule is refused.
@@ -75,7 +79,7 @@ public enum AccessPolicy {
         switch permission {
         case let .manageAccount(owner):
             return principal.userID == owner
-        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .handleComplaints, .manageSpaces:
+        case .enableTwoStep, .viewAdminArea, .listUsers, .manageJobs, .manageChapters, .manageTrainings, .handleComplaints, .manageSpaces, .radarCounts:
             return principal.role == .admin
         case .readAdaptations:
             return principal.role == .admin || (principal.isDisabilityReferent && [.member, .guest].contains(principal.role))
@@ -100,6 +104,9 @@ public enum AccessPolicy {
         case let .moderateSpace(chapter):
             guard let chapter else { return principal.role == .admin }
             return allows(principal, .runChapter(chapter))
+        case let .readRadar(chapter):
+            // Names are for the people who know them: an admin who is not the chapter's ambassador sees counts only.
+            return [.member, .admin].contains(principal.role) && principal.ambassadorOf.contains(chapter)
         case let .manageOrganisation(organisation):
             return principal.role == .admin || (principal.role == .organisationContact && principal.contactOf.contains(organisation))
         }

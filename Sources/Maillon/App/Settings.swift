@@ -51,6 +51,8 @@ public struct Settings: Sendable {
     public var trainingOrganisationNumber: String? = nil
     /// A JPEG of the organisation's signature (and stamp), printed on certificates.
     public var trainingSignatureImage: String? = nil
+    /// The isolation radar's thresholds (see `RadarThresholds`).
+    public var radar = RadarThresholds()
     /// For end-to-end tests only: a file holding a number of seconds added to the clock (see `ShiftedTime`).
     public var clockOffsetFile: String? = nil
 
@@ -191,6 +193,16 @@ public struct Settings: Sendable {
             guard let days = Int($0), (7...365).contains(days) else { throw SettingsError.invalid("COLD_SURVEY_DAYS", $0) }
             return days
         } ?? 60
+        func bounded(_ name: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
+            try value(name).map {
+                guard let number = Int($0), range.contains(number) else { throw SettingsError.invalid(name, $0) }
+                return number
+            } ?? fallback
+        }
+        settings.radar = RadarThresholds(quietWeeks: try bounded("RADAR_QUIET_WEEKS", 2...52, 8),
+                                         firstEventDays: try bounded("RADAR_FIRST_EVENT_DAYS", 7...180, 30),
+                                         cancellations: try bounded("RADAR_CANCELLATIONS", 2...10, 3),
+                                         lowCheckIn: try bounded("RADAR_LOW_CHECK_IN", 1...4, 2))
         settings.trainingOrganisationNumber = value("TRAINING_ORGANISATION_NUMBER")
         settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
         settings.clockOffsetFile = value("CLOCK_OFFSET_FILE")

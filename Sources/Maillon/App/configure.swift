@@ -76,6 +76,7 @@ func registerJobs(_ app: Application) throws {
     try registry.schedule(MissionDeadlinesJob(), .daily(hour: 0, minute: 15))
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
+    try registry.schedule(MonthlyPairingJob(), .monthly(day: 1, hour: 9, minute: 0))
     app.jobRegistry = registry
     // The weekly digest's sections; later features add theirs here.
     app.digestSections = [UpcomingEventsSection(), MissionsForYouSection(), MissedDiscussionsSection(), HelpYouCouldGiveSection(), NewMembersSection()]
@@ -121,4 +122,5 @@ func routes(_ app: Application) throws {
     try app.register(collection: DiscussionsController())
     try app.register(collection: ModerationController())
     try app.register(collection: MessagesController())
+    try app.register(collection: CommunityController())
 }

@@ -179,6 +179,7 @@ struct AdminChaptersController: RouteCollection {
                                             page(req, chapter: chapter, values: Self.values(of: chapter), appointError: "chapter.appoint_not_member"), status: .unprocessableEntity)
         }
         let ambassadorship = Ambassadorship()
+        ambassadorship.startedAt = req.now
         ambassadorship.$chapter.id = try chapter.requireID()
         ambassadorship.$user.id = try user.requireID()
         do {

@@ -28,6 +28,8 @@ public final class Ambassadorship: Model, @unchecked Sendable {
     @Parent(key: "chapter_id") public var chapter: Chapter
     @Parent(key: "user_id") public var user: User
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    /// When the mandate began (the appointment, unless an admin says otherwise).
+    @OptionalField(key: "started_at") public var startedAt: Date?
 
     public init() {}
 }

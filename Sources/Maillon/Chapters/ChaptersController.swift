@@ -42,6 +42,7 @@ struct ChaptersController: RouteCollection {
         let following: Bool
         let followURL: String
         let welcomeURL: String?
+        let radarURL: String?
         let archived: Bool
         /// Upcoming events (visitors: the public ones).
         let events: [EventsController.EventCard]
@@ -113,7 +114,9 @@ struct ChaptersController: RouteCollection {
             ambassadors: ambassadors,
             memberCount: req.t.count("chapters.members", memberCount), newcomers: newcomers, showNewcomers: isMember,
             canFollow: isMember, following: following, followURL: SiteURL.chapter(chapter.slug) + "/follow",
-            welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil, archived: chapter.status == .archived,
+            welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil,
+            radarURL: (req.principal.map { AccessPolicy.allows($0, .readRadar(chapter: chapterID)) } ?? false) ? SiteURL.chapterRadar(chapter.slug) : nil,
+            archived: chapter.status == .archived,
             events: events, calendarURL: SiteURL.chapterCalendar(chapter.slug), newEventURL: runs ? SiteURL.newEvent : nil)
         return try await req.renderPage("chapter", title: chapter.name, page)
     }
@@ -142,7 +145,7 @@ struct ChaptersController: RouteCollection {
             let headline: String
             let city: String
             let joinedAt: String
-            let email: String
+            let email: String?
             let action: String
             let fieldID: String
         }
@@ -151,22 +154,31 @@ struct ChaptersController: RouteCollection {
         let rows: [Row]
     }
 
-    /// Members of the chapter who joined and whom no ambassador has greeted yet.
-    static func toWelcome(_ db: any Database, chapterID: UUID) async throws -> [Profile] {
+    /// How long after joining or moving to a chapter someone is its newcomer.
+    static let newcomerDays = 60
+
+    /// The chapter's newcomers whom no ambassador has greeted yet: members who joined or moved to it
+    /// in the last 60 days, not its ambassadors.
+    static func toWelcome(_ db: any Database, chapterID: UUID, now: Date) async throws -> [Profile] {
         let welcomed = try await Welcome.query(on: db).filter(\.$chapter.$id == chapterID).all(\.$newcomer.$id)
+        let ambassadors = try await Ambassadorship.query(on: db).filter(\.$chapter.$id == chapterID).all(\.$user.$id)
         return try await Profile.query(on: db)
             .filter(\.$homeChapter.$id == chapterID)
-            .filter(\.$user.$id !~ welcomed)
-            .sort(\.$joinedAt, .descending).limit(100).with(\.$user).all()
+            .filter(\.$chapterSince >= now.addingTimeInterval(-Double(newcomerDays) * 86400))
+            .filter(\.$user.$id !~ (welcomed + ambassadors))
+            .join(User.self, on: \Profile.$user.$id == \User.$id).filter(User.self, \.$role == .member)
+            .sort(\.$chapterSince, .descending).limit(100).with(\.$user).all()
     }
 
     @Sendable func welcomeList(req: Request) async throws -> Response {
         let chapter = try await Self.find(req)
         try req.authorize(.runChapter(chapter.requireID()))
         let t = req.t
-        let rows = try await Self.toWelcome(req.db, chapterID: chapter.requireID()).map { profile in
+        let rows = try await Self.toWelcome(req.db, chapterID: chapter.requireID(), now: req.now).map { profile in
+            // A hidden member chose to be seen by nobody: the ambassadors greet them through the platform, not by mail.
             WelcomePage.Row(name: profile.user.name, headline: profile.headline, city: profile.city,
-                            joinedAt: DateFormatting.date(profile.joinedAt, req.locale), email: profile.user.email,
+                            joinedAt: DateFormatting.date(profile.chapterSince ?? profile.joinedAt, req.locale),
+                            email: profile.visibility == .hidden ? nil : profile.user.email,
                             action: SiteURL.chapterWelcome(chapter.slug) + "/" + (profile.user.id?.uuidString ?? ""),
                             fieldID: "note-" + (profile.user.id?.uuidString ?? ""))
         }

@@ -50,6 +50,14 @@ public enum SiteURL {
 
     public static func chapter(_ slug: String) -> String { "\(chapters)/\(slug)" }
     public static func chapterWelcome(_ slug: String) -> String { "\(chapters)/\(slug)/welcome" }
+    public static func chapterRadar(_ slug: String) -> String { "\(chapters)/\(slug)/radar" }
+    public static func chapterRadarAction(_ slug: String, _ member: UUID) -> String { "\(chapters)/\(slug)/radar/\(member.uuidString)" }
+    /// One's radar, binôme and buddy choices, and what the radar holds about one.
+    public static let communitySettings = "/account/community"
+    public static let checkIn = "/check-in"
+    public static let binomes = "/binomes"
+    public static func binome(_ id: UUID, _ answer: String) -> String { "\(binomes)/\(id.uuidString)/\(answer)" }
+    public static let adminRadar = "/admin/radar"
     public static func adminChapter(_ id: UUID) -> String { "\(adminChapters)/\(id.uuidString)" }
     public static func reviewApplication(_ id: UUID) -> String { "\(review)/\(id.uuidString)" }
     public static let events = "/events"

@@ -66,5 +66,6 @@ enum DatabaseSetup {
         migrations.add(Migrations028.AddUserHandles())
         migrations.add(Migrations029.CreateDirectMessages())
         migrations.add(Migrations030.CreateMessageReports())
+        migrations.add(Migrations031.CreateCommunityHealth())
     }
 }

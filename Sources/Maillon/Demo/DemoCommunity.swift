@@ -403,6 +403,10 @@ struct DemoCommunity {
         profile.joinedAt = now.addingTimeInterval(-Double(random.next() % 900) * 86400)
         profile.updatedAt = profile.joinedAt
         profile.lastActiveAt = now.addingTimeInterval(-Double(random.next() % 120) * 86400)
+        profile.chapterSince = profile.joinedAt
+        profile.radarOptOut = random.chance(3)
+        profile.pairingOptIn = random.chance(40)
+        profile.buddyVolunteer = random.chance(15)
         rows.profiles.append(profile)
         let pool = Self.skillsByProfession[profession] ?? []
         let skills = Taxonomy.normaliseSkills((0..<3).map { _ in random.pick(pool) }.joined(separator: ","))

@@ -305,6 +305,10 @@ struct EventsController: RouteCollection {
                 return registration
             }
             try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
+            // The seat is decided: a newcomer gets a buddy, a buddy their newcomers. An introduction that fails costs no seat.
+            do { try await FirstEventBuddies(application: req.application, db: req.db, now: req.now).registered(registration, user: user) } catch {
+                req.logger.warning("first-event buddy not introduced", metadata: ["error": "\(String(reflecting: error))"])
+            }
         } catch let refusal as Seats.Refusal {
             let fresh = try await Self.find(req)
             return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key), note: note), status: .conflict)

@@ -233,6 +233,8 @@ struct OrganiserController: RouteCollection {
             let attendedURL: String
             let attended: Bool
             let noShow: Bool
+            /// A first-event buddy: "greeted by …" or "greets …".
+            var buddy: String? = nil
         }
 
         let heading: String
@@ -256,11 +258,20 @@ struct OrganiserController: RouteCollection {
         // Two queries whatever the number of people: the registrations, then their accounts.
         let registrations = try await Registration.query(on: req.db).filter(\.$event.$id == id).filter(\.$status != .cancelled)
             .with(\.$user).sort(\.$waitlistNumber).sort(\.$createdAt).all()
+        // Who greets whom (first-event buddies): one more query.
+        let names = Dictionary(registrations.map { ($0.$user.id, $0.user.name) }, uniquingKeysWith: { a, _ in a })
+        var buddies: [UUID: [String]] = [:]
+        for introduction in try await BuddyIntroduction.query(on: req.db).filter(\.$event.$id == id).all() {
+            let newcomer = names[introduction.$newcomer.id] ?? t("person.former_member"), buddy = names[introduction.$buddy.id] ?? t("person.former_member")
+            buddies[introduction.$newcomer.id, default: []].append(t("buddy.greeted_by", buddy))
+            buddies[introduction.$buddy.id, default: []].append(t("buddy.greets", newcomer))
+        }
         func row(_ registration: Registration) -> AttendeesPage.Row {
             AttendeesPage.Row(name: registration.user.name, note: registration.note,
                               attendance: registration.attendance.map { t("event.attendance.\($0.rawValue)") },
                               attendedURL: SiteURL.eventAttendance(id, registration.id ?? UUID()),
-                              attended: registration.attendance == .attended, noShow: registration.attendance == .noShow)
+                              attended: registration.attendance == .attended, noShow: registration.attendance == .noShow,
+                              buddy: buddies[registration.$user.id]?.joined(separator: " · "))
         }
         let confirmed = registrations.filter { $0.status == .confirmed }.sorted { $0.user.name.localizedCompare($1.user.name) == .orderedAscending }
         let waitlist = registrations.filter { $0.status == .waitlisted }

@@ -28,6 +28,11 @@ struct HomeController: RouteCollection {
         let eventsURL: String
         /// For visitors, once there is some: what the community's missions did.
         let impact: [String]
+        /// Members: the month's check-in, until answered (and unless they left the radar).
+        var checkInURL: String? = nil
+        /// Members: this month's binôme, in words.
+        var binome: String? = nil
+        var binomesURL: String? = nil
     }
 
     /// Where each step is done.
@@ -39,9 +44,13 @@ struct HomeController: RouteCollection {
         let user = req.currentUser
         var query = EventsController.visible(Event.query(on: req.db), to: user).filter(\.$endsAt >= req.now).filter(\.$status == .scheduled)
         var inMyChapter = false
-        if let user, user.isMember, let chapter = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first()?.$homeChapter.id {
-            query = query.filter(\.$chapter.$id == chapter)
-            inMyChapter = true
+        var profile: Profile?
+        if let user, user.isMember {
+            profile = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first()
+            if let chapter = profile?.$homeChapter.id {
+                query = query.filter(\.$chapter.$id == chapter)
+                inMyChapter = true
+            }
         }
         let events = try await EventsController.cards(query.sort(\.$startsAt).limit(6).all(), req: req)
         var steps: [Page.Step] = []
@@ -77,9 +86,19 @@ struct HomeController: RouteCollection {
                           t.count("impact.organisations", figures.organisations), t.count("impact.causes", figures.causes)]
             }
         }
-        return try await req.renderPage("home", title: name, Page(
+        var page = Page(
             communityName: name, signedIn: user != nil, greeting: user.map { t("home.hello", $0.name) }, steps: steps,
-            eventsHeading: t(inMyChapter ? "home.events.mine" : "home.events.public"), events: events, eventsURL: SiteURL.events, impact: impact))
+            eventsHeading: t(inMyChapter ? "home.events.mine" : "home.events.public"), events: events, eventsURL: SiteURL.events, impact: impact)
+        if let user, let profile {
+            let userID = try user.requireID()
+            page.checkInURL = try await CheckIns.isDue(for: userID, profile: profile, on: req.db, now: req.now) ? SiteURL.checkIn : nil
+            if let mine = try await PairingMember.query(on: req.db).filter(\.$user.$id == userID).filter(\.$month == Month.key(req.now)).first() {
+                let partners = try await PairingMember.query(on: req.db).filter(\.$pairing.$id == mine.$pairing.id).filter(\.$user.$id != userID).with(\.$user).all()
+                page.binome = t("home.binome", partners.map(\.user.name).joined(separator: ", "))
+            }
+            page.binomesURL = profile.pairingOptIn || page.binome != nil ? SiteURL.binomes : nil
+        }
+        return try await req.renderPage("home", title: name, page)
     }
 
     /// The community's colours as CSS custom properties: a stylesheet, since the CSP forbids inline style.

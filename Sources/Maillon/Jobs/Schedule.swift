@@ -8,6 +8,8 @@ public enum Schedule: Sendable, Equatable {
     case daily(hour: Int, minute: Int)
     /// Every week on `weekday` (1 = Sunday … 2 = Monday, as Foundation counts) at this time.
     case weekly(weekday: Int, hour: Int, minute: Int)
+    /// Every month on `day` (1–28) at this time.
+    case monthly(day: Int, hour: Int, minute: Int)
 
     static var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
@@ -24,6 +26,8 @@ public enum Schedule: Sendable, Equatable {
             return Self.latest(now, DateComponents(hour: hour, minute: minute, second: 0))
         case let .weekly(weekday, hour, minute):
             return Self.latest(now, DateComponents(hour: hour, minute: minute, second: 0, weekday: weekday))
+        case let .monthly(day, hour, minute):
+            return Self.latest(now, DateComponents(day: day, hour: hour, minute: minute, second: 0), lookBack: 32)
         }
     }
 
@@ -32,14 +36,14 @@ public enum Schedule: Sendable, Equatable {
     public var grace: TimeInterval {
         switch self {
         case let .every(interval): interval
-        case .daily, .weekly: 6 * 3600
+        case .daily, .weekly, .monthly: 6 * 3600
         }
     }
 
-    private static func latest(_ now: Date, _ components: DateComponents) -> Date {
+    private static func latest(_ now: Date, _ components: DateComponents, lookBack days: Double = 8) -> Date {
         let calendar = Self.calendar
-        // The next occurrence after a point a week (plus a day) ago, walked forward until it passes now.
-        var candidate = calendar.nextDate(after: now.addingTimeInterval(-8 * 86400), matching: components, matchingPolicy: .nextTime) ?? now
+        // The next occurrence after a point a period (plus a day) ago, walked forward until it passes now.
+        var candidate = calendar.nextDate(after: now.addingTimeInterval(-days * 86400), matching: components, matchingPolicy: .nextTime) ?? now
         while let next = calendar.nextDate(after: candidate, matching: components, matchingPolicy: .nextTime), next <= now {
             candidate = next
         }

@@ -16,6 +16,7 @@ struct LayoutModel: Encodable, Sendable {
         let isOrganisation: Bool
         /// Someone from outside invited to a training: their trainings and their account, nothing else.
         let isGuest: Bool
+        let isMember: Bool
         let canReview: Bool
     }
 
@@ -79,7 +80,7 @@ extension Request {
             csrf: csrf,
             user: currentUser.map { user in
                 .init(name: user.name, isAdmin: user.role == .admin, isApplicant: user.role == .applicant, isOrganisation: user.role == .organisationContact, isGuest: user.role == .guest,
-                      canReview: principal.map { AccessPolicy.allows($0, .reviewApplications) } ?? false)
+                      isMember: user.isMember, canReview: principal.map { AccessPolicy.allows($0, .reviewApplications) } ?? false)
             },
             flash: flash.map { message in .init(kind: message.kind.rawValue, text: message.count.map { t.count(message.key, $0) } ?? t(message.key)) },
             otherLocale: other.rawValue,

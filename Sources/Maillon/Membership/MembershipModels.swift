@@ -109,8 +109,20 @@ public final class Profile: Model, @unchecked Sendable {
     @Field(key: "joined_at") public var joinedAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
     @OptionalField(key: "last_active_at") public var lastActiveAt: Date?
+    /// When they joined or moved to their home chapter: its ambassadors welcome them from then.
+    @OptionalField(key: "chapter_since") public var chapterSince: Date?
+    /// Left out of the isolation radar, at their request.
+    @Field(key: "radar_opt_out") public var radarOptOut: Bool
+    /// Wants a binôme each month.
+    @Field(key: "pairing_opt_in") public var pairingOptIn: Bool
+    /// Volunteers to greet newcomers at their first event.
+    @Field(key: "buddy_volunteer") public var buddyVolunteer: Bool
 
-    public init() {}
+    public init() {
+        radarOptOut = false
+        pairingOptIn = false
+        buddyVolunteer = false
+    }
 }
 
 extension Profile {
@@ -128,6 +140,10 @@ extension Profile {
         profile.workMode = "both"
         profile.languages = "fr"
         profile.joinedAt = now
+        profile.chapterSince = now
+        profile.radarOptOut = false
+        profile.pairingOptIn = false
+        profile.buddyVolunteer = false
         profile.updatedAt = now
         return profile
     }

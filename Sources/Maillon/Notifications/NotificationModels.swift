@@ -126,7 +126,13 @@ public struct NotificationKind: Sendable, Equatable {
     /// A direct message.
     public static let directMessage = NotificationKind(id: "direct_message", defaultChannel: .email, essential: false, adminOnly: false)
 
-    public static let all: [NotificationKind] = [directMessage, discussionMention, helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
+    /// One's binôme of the month.
+    public static let binome = NotificationKind(id: "binome", defaultChannel: .email, essential: false, adminOnly: false)
+
+    /// A first-event buddy: greeting a newcomer, or being greeted.
+    public static let buddy = NotificationKind(id: "buddy", defaultChannel: .email, essential: false, adminOnly: false)
+
+    public static let all: [NotificationKind] = [binome, buddy, directMessage, discussionMention, helpRequest, moderation, discussionReply, trainingEnrolment, trainingSurvey, missionSuggested, missionStatus, proposalReceived, proposalTeam, proposalDecision, proposalMessage, missionSubmitted, applicationDecided, eventRegistration, eventChanged, eventReminder, eventMessage,
                                                  chapterNewcomer, applicationSubmitted, newSignIn, jobDead, weeklyDigest]
 
     public static func named(_ id: String) -> NotificationKind? { all.first { $0.id == id } }

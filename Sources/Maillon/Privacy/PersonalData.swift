@@ -19,7 +19,7 @@ extension PersonalDataSection {
 enum PersonalData {
     static let sections: [any PersonalDataSection] = [
         AccountSection(), SessionsSection(), ProfileSection(), ApplicationsSection(), ChaptersSection(), CharterSection(), NotificationsSection(),
-        EventRegistrationsSection(), OrganisationsSection(), ProposalsSection(), TrainingEnrolmentsSection(), ComplaintsSection(), DiscussionsSection(), DirectMessagesSection(),
+        EventRegistrationsSection(), OrganisationsSection(), ProposalsSection(), TrainingEnrolmentsSection(), ComplaintsSection(), DiscussionsSection(), DirectMessagesSection(), CommunitySection(),
     ]
 
     static func stamp(_ date: Date?) -> Any { date.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull() }
@@ -195,6 +195,8 @@ struct PersonalTraces {
             let scrubbed = notification.argumentList.map { $0.replacingOccurrences(of: user.name, with: AppNotification.erasedPerson) }
             notification.arguments = String(decoding: try JSONEncoder().encode(scrubbed), as: UTF8.self)
             notification.subjectUserID = nil
+            // A link to their profile would lead nowhere, and carries their id.
+            if notification.link?.contains(userID.uuidString) == true { notification.link = nil }
             try await notification.save(on: db)
         }
     }

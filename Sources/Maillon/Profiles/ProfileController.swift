@@ -109,7 +109,7 @@ struct ProfileController: RouteCollection {
         let userID = try user.requireID()
         let now = req.now
         try await req.db.transaction { db in
-            input.apply(to: profile)
+            input.apply(to: profile, now: req.now)
             profile.updatedAt = now
             try await profile.save(on: db)
             try await ProfileSkill.query(on: db).filter(\.$user.$id == userID).delete()
@@ -257,7 +257,9 @@ struct ProfileInput {
         languages = Taxonomy.languages.filter { values["language_\($0)"] == "yes" }
     }
 
-    func apply(to profile: Profile) {
+    func apply(to profile: Profile, now: Date) {
+        // Moving to another chapter makes one its newcomer: its ambassadors welcome them.
+        if profile.$homeChapter.id != chapter { profile.chapterSince = now }
         profile.headline = headline
         profile.bio = bio
         profile.city = city

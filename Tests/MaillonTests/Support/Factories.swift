@@ -123,6 +123,7 @@ func makeMember(_ context: TestContext, _ name: String, email: String, chapter: 
     profile.workMode = "both"
     profile.languages = "fr"
     profile.joinedAt = context.time.now()
+    profile.chapterSince = context.time.now()
     profile.updatedAt = context.time.now()
     try await profile.create(on: context.db)
     for skill in Taxonomy.normaliseSkills(skills.joined(separator: ",")) {

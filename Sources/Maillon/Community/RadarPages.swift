@@ -1,0 +1,214 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// A signal in words, in the reader's language.
+extension RadarSignal {
+    func text(_ t: Translator) -> String {
+        switch self {
+        case let .quiet(weeks): t("radar.signal.quiet", String(weeks))
+        case let .noFirstEvent(days): t("radar.signal.no_first_event", String(days))
+        case let .cancellations(count): t("radar.signal.cancellations", String(count))
+        case let .lowCheckIn(score): t("radar.signal.low_check_in", String(score))
+        }
+    }
+}
+
+/// A chapter's radar for its ambassadors: each person with the signals that put them there, a
+/// suggested action, what was last done, and a form to record an action.
+struct RadarPage: Encodable, Sendable {
+    struct Person: Encodable, Sendable {
+        let name: String
+        let profileURL: String
+        let signals: [String]
+        let suggestion: String
+        let checkInNote: String?
+        let lastAction: String?
+        let forms: [FormModel]
+    }
+
+    let heading: String
+    let intro: String
+    let people: [Person]
+    let empty: String
+    let shown: String?
+
+    static let limit = 200
+
+    /// `refused`: a member's action form sent back with its errors, its input kept.
+    static func build(_ req: Request, chapter: Chapter, refused: (member: UUID, values: [String: String], errors: FormErrors)? = nil) async throws -> RadarPage {
+        let t = req.t, now = req.now
+        let chapterID = try chapter.requireID()
+        let thresholds = req.maillon.settings.radar
+        let sql = req.db as! any SQLDatabase
+        let facts = try await RadarFactsLoader(db: sql, now: now).facts(chapter: chapterID)
+        var listed: [(facts: RadarFacts, signals: [RadarSignal])] = []
+        for fact in facts {
+            let signals = Radar.signals(fact, now: now, thresholds: thresholds)
+            if !signals.isEmpty { listed.append((fact, signals)) }
+        }
+        listed.sort { a, b in
+            a.signals.count != b.signals.count ? a.signals.count > b.signals.count : (a.signals.first?.sortOrder ?? 9) < (b.signals.first?.sortOrder ?? 9)
+        }
+        let people = Array(listed.prefix(limit))
+        let ids: [UUID] = people.map { $0.facts.userID }
+        let users = Dictionary(try await (ids.isEmpty ? [] : User.query(on: req.db).filter(\.$id ~~ ids).all()).map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let pairs = Set(try await (ids.isEmpty ? [] : Profile.query(on: req.db).filter(\.$user.$id ~~ ids).filter(\.$pairingOptIn == true).all(\.$user.$id)))
+        var lastActions: [UUID: RadarAction] = [:]
+        for action in try await (ids.isEmpty ? [] : RadarAction.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$member.$id ~~ ids)
+            .sort(\.$createdAt).with(\.$by).all()) {
+            lastActions[action.$member.id] = action
+        }
+        let next = try await Event.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$status == .scheduled)
+            .filter(\.$startsAt > now).sort(\.$startsAt).first()
+        return RadarPage(
+            heading: t("radar.heading", chapter.name),
+            intro: t("radar.intro", String(thresholds.quietWeeks), String(thresholds.firstEventDays), String(thresholds.cancellations), String(thresholds.lowCheckIn)),
+            people: people.map { facts, signals in
+                let id = facts.userID
+                let suggestion: String = switch Radar.suggestion(for: signals, hasNextEvent: next != nil, pairs: pairs.contains(id)) {
+                case .invite: next.map { t("radar.suggest.invite", $0.title, DateFormatting.date($0.startsAt, req.locale)) } ?? t("radar.suggest.binome")
+                case .binome: t("radar.suggest.binome")
+                case .call, .other: t("radar.suggest.call")
+                }
+                let last = lastActions[id].map {
+                    t("radar.last_action", t("radar.action.\($0.kind.rawValue)"), DateFormatting.date($0.createdAt, req.locale), $0.by?.name ?? t("person.former_member"))
+                }
+                let action = SiteURL.chapterRadarAction(chapter.slug, id)
+                let values = refused?.member == id ? refused?.values ?? [:] : [:]
+                let errors = refused?.member == id ? refused?.errors ?? FormErrors() : FormErrors()
+                return Person(
+                    name: users[id]?.name ?? t("person.former_member"), profileURL: SiteURL.member(id), signals: signals.map { $0.text(t) },
+                    suggestion: suggestion, checkInNote: facts.checkIn?.note, lastAction: last,
+                    forms: [FormModel(id: "radar-\(id.uuidString)", action: action, submitLabel: t("radar.mark_done"), fields: [
+                        .init(name: "kind", label: t("radar.field.kind"), type: "select", error: errors["kind"].map { t($0) }, options: RadarAction.Kind.allCases.map {
+                            .init(value: $0.rawValue, label: t("radar.action.\($0.rawValue)"), selected: values["kind"] == $0.rawValue)
+                        }),
+                        .init(name: "note", label: t("radar.field.note"), value: values["note"] ?? "", error: errors["note"].map { t($0) }, required: false),
+                    ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))])
+            },
+            empty: t("radar.empty"),
+            shown: listed.count > limit ? t("radar.shown", String(limit), String(listed.count)) : nil)
+    }
+}
+
+/// What the radar holds about the reader: the signals it sees today, their check-ins and the actions
+/// ambassadors recorded; and their choices (radar, binômes, buddy).
+struct CommunitySettingsPage: Encodable, Sendable {
+    let heading: String
+    let intro: String
+    let signals: [String]
+    let noSignals: String
+    let checkIns: [String]
+    let actions: [String]
+    let forms: [FormModel]
+
+    static func build(_ req: Request, user: User, profile: Profile) async throws -> CommunitySettingsPage {
+        let t = req.t, now = req.now
+        let userID = try user.requireID()
+        let facts = try await RadarFactsLoader(db: req.db as! any SQLDatabase, now: now).facts(of: userID)
+        let signals = profile.radarOptOut ? [] : facts.map { Radar.signals($0, now: now, thresholds: req.maillon.settings.radar) } ?? []
+        let checkIns = try await CheckIn.query(on: req.db).filter(\.$user.$id == userID).sort(\.$createdAt, .descending).limit(24).all()
+        let actions = try await RadarAction.query(on: req.db).filter(\.$member.$id == userID).sort(\.$createdAt, .descending).limit(50).with(\.$by).all()
+        let form = FormModel(id: "community-settings", action: SiteURL.communitySettings, submitLabel: t("form.save"), fields: [
+            .init(name: "radar", label: t("community.field.radar"), type: "checkbox", value: profile.radarOptOut ? "" : "yes", hint: t("community.field.radar_hint"), required: false),
+            .init(name: "pairing", label: t("community.field.pairing"), type: "checkbox", value: profile.pairingOptIn ? "yes" : "", hint: t("community.field.pairing_hint"), required: false),
+            .init(name: "buddy", label: t("community.field.buddy"), type: "checkbox", value: profile.buddyVolunteer ? "yes" : "", hint: t("community.field.buddy_hint"), required: false),
+        ])
+        return CommunitySettingsPage(
+            heading: t("community.heading"), intro: t("community.intro"),
+            signals: signals.map { $0.text(t) }, noSignals: t(profile.radarOptOut ? "community.radar_off" : "community.no_signals"),
+            checkIns: checkIns.map { t("community.check_in_line", $0.month, String($0.score)) + ($0.note.map { " — " + $0 } ?? "") },
+            actions: actions.map { t("radar.last_action", t("radar.action.\($0.kind.rawValue)"), DateFormatting.date($0.createdAt, req.locale), $0.by?.name ?? t("person.former_member")) + ($0.note.map { " — " + $0 } ?? "") },
+            forms: [form])
+    }
+}
+
+/// The radar's counts per chapter, for admins: never a name.
+struct RadarCountsPage: Encodable, Sendable {
+    struct Row: Encodable, Sendable {
+        let chapter: String
+        let members: Int
+        let listed: Int
+        let bySignal: String
+    }
+
+    let heading: String
+    let intro: String
+    let rows: [Row]
+
+    static func build(_ req: Request) async throws -> RadarCountsPage {
+        let t = req.t, now = req.now
+        let sql = req.db as! any SQLDatabase
+        let thresholds = req.maillon.settings.radar
+        let facts = try await RadarFactsLoader(db: sql, now: now).facts(chapter: nil)
+        var homes: [UUID: UUID] = [:]
+        for row in try await sql.raw("SELECT user_id, home_chapter_id FROM profiles WHERE home_chapter_id IS NOT NULL").all() {
+            homes[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "home_chapter_id", as: UUID.self)
+        }
+        var members: [UUID: Int] = [:], listed: [UUID: Int] = [:], kinds: [UUID: [Int: Int]] = [:]
+        for fact in facts {
+            guard let chapter = homes[fact.userID] else { continue }
+            members[chapter, default: 0] += 1
+            let signals = Radar.signals(fact, now: now, thresholds: thresholds)
+            if !signals.isEmpty { listed[chapter, default: 0] += 1 }
+            for signal in signals { kinds[chapter, default: [:]][signal.sortOrder, default: 0] += 1 }
+        }
+        let chapters = try await Chapter.query(on: req.db).sort(\.$name).all()
+        let labels = ["radar.count.low_check_in", "radar.count.cancellations", "radar.count.no_first_event", "radar.count.quiet"]
+        return RadarCountsPage(heading: t("radar.counts_heading"), intro: t("radar.counts_intro"), rows: chapters.map { chapter in
+            let id = chapter.id ?? UUID()
+            return Row(chapter: chapter.name, members: members[id] ?? 0, listed: listed[id] ?? 0,
+                       bySignal: labels.enumerated().map { t($1, String(kinds[id]?[$0] ?? 0)) }.joined(separator: " · "))
+        })
+    }
+}
+
+/// One's binômes: this month's (with "we met" / "skip this month"), the earlier ones, and the choice to take part.
+struct BinomesPage: Encodable, Sendable {
+    struct Binome: Encodable, Sendable {
+        struct Partner: Encodable, Sendable {
+            let name: String
+            let url: String
+            let messageURL: String
+        }
+        let month: String
+        let partners: [Partner]
+        let remote: Bool
+        let outcome: String
+        let metURL: String?
+        let skipURL: String?
+    }
+
+    let heading: String
+    let intro: String
+    let optedIn: Bool
+    let settingsURL: String
+    let current: Binome?
+    let earlier: [Binome]
+
+    static func build(_ req: Request, user: User, profile: Profile) async throws -> BinomesPage {
+        let t = req.t
+        let userID = try user.requireID()
+        let mine = try await PairingMember.query(on: req.db).filter(\.$user.$id == userID).sort(\.$month, .descending).limit(12).all()
+        let pairingIDs = mine.map(\.$pairing.id)
+        let pairings = Dictionary(try await (pairingIDs.isEmpty ? [] : Pairing.query(on: req.db).filter(\.$id ~~ pairingIDs).with(\.$members) { $0.with(\.$user) }.all())
+            .map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let thisMonth = Month.key(req.now)
+        let binomes = mine.compactMap { row -> Binome? in
+            guard let pairing = pairings[row.$pairing.id], let pairingID = pairing.id else { return nil }
+            let open = row.month == thisMonth && row.outcome == .pending
+            return Binome(
+                month: row.month,
+                partners: pairing.members.filter { $0.$user.id != userID }.map {
+                    .init(name: $0.user.name, url: SiteURL.member($0.$user.id), messageURL: SiteURL.writeTo($0.$user.id))
+                },
+                remote: pairing.$chapter.id == nil, outcome: t("binome.outcome.\(row.outcome.rawValue)"),
+                metURL: open ? SiteURL.binome(pairingID, "met") : nil, skipURL: open ? SiteURL.binome(pairingID, "skipped") : nil)
+        }
+        let current = binomes.first { $0.month == thisMonth }
+        return BinomesPage(heading: t("binome.heading"), intro: t(profile.pairingOptIn ? "binome.intro_in" : "binome.intro_out"), optedIn: profile.pairingOptIn,
+                           settingsURL: SiteURL.communitySettings, current: current, earlier: binomes.filter { $0.month != thisMonth })
+    }
+}

@@ -1,0 +1,397 @@
+import Fluent
+import Foundation
+@testable import Maillon
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Isolation radar")
+struct RadarTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let day: TimeInterval = 86400
+
+    func facts(joinedDaysAgo: Double, lastSign: Double? = nil) -> RadarFacts {
+        var facts = RadarFacts(userID: UUID(), joinedAt: now.addingTimeInterval(-joinedDaysAgo * day))
+        facts.lastSignInAt = lastSign.map { now.addingTimeInterval(-$0 * day) }
+        return facts
+    }
+
+    @Test("Nothing for eight weeks (no event, nothing written, no sign-in) is a signal; seven weeks is not; any one of them resets it")
+    func quiet() {
+        let thresholds = RadarThresholds()
+        var member = facts(joinedDaysAgo: 400, lastSign: 57)
+        member.attendedAny = true
+        member.lastAttendedAt = now.addingTimeInterval(-90 * day)
+        #expect(Radar.signals(member, now: now, thresholds: thresholds) == [.quiet(weeks: 8)])
+        member.lastSignInAt = now.addingTimeInterval(-48 * day)
+        #expect(Radar.signals(member, now: now, thresholds: thresholds).isEmpty)
+        member.lastSignInAt = nil
+        member.lastWrittenAt = now.addingTimeInterval(-3 * day)
+        #expect(Radar.signals(member, now: now, thresholds: thresholds).isEmpty)
+        var custom = thresholds
+        custom.quietWeeks = 12
+        member.lastWrittenAt = now.addingTimeInterval(-60 * day)
+        #expect(Radar.signals(member, now: now, thresholds: custom).isEmpty, "the threshold is a setting")
+    }
+
+    @Test("A newcomer with no first event after 30 days; cancellations in a row; a low check-in in the last 45 days")
+    func otherSignals() {
+        let thresholds = RadarThresholds()
+        #expect(Radar.signals(facts(joinedDaysAgo: 29, lastSign: 1), now: now, thresholds: thresholds).isEmpty)
+        #expect(Radar.signals(facts(joinedDaysAgo: 31, lastSign: 1), now: now, thresholds: thresholds) == [.noFirstEvent(days: 31)])
+        var member = facts(joinedDaysAgo: 400, lastSign: 1)
+        member.attendedAny = true
+        member.latestRegistrations = [.cancelled, .cancelled, .confirmed, .cancelled]
+        #expect(Radar.signals(member, now: now, thresholds: thresholds).isEmpty)
+        member.latestRegistrations = [.cancelled, .cancelled, .cancelled, .confirmed]
+        #expect(Radar.signals(member, now: now, thresholds: thresholds) == [.cancellations(count: 3)])
+        member.latestRegistrations = []
+        member.checkIn = (3, nil, now.addingTimeInterval(-2 * day))
+        #expect(Radar.signals(member, now: now, thresholds: thresholds).isEmpty)
+        member.checkIn = (2, "Dur ce mois-ci", now.addingTimeInterval(-2 * day))
+        #expect(Radar.signals(member, now: now, thresholds: thresholds) == [.lowCheckIn(score: 2)])
+        member.checkIn = (1, nil, now.addingTimeInterval(-50 * day))
+        #expect(Radar.signals(member, now: now, thresholds: thresholds).isEmpty, "an old check-in no longer counts")
+        #expect(Radar.suggestion(for: [.lowCheckIn(score: 1)], hasNextEvent: true, pairs: false) == .call)
+        #expect(Radar.suggestion(for: [.noFirstEvent(days: 40)], hasNextEvent: true, pairs: false) == .invite)
+        #expect(Radar.suggestion(for: [.quiet(weeks: 9)], hasNextEvent: false, pairs: false) == .binome)
+    }
+
+    @Test("Journey 5's first half: a quiet member is on their ambassador's list with a suggested action; the action is recorded; they leave the list when they come back")
+    func ambassadorsList() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon"), paris = try await makeChapter(ctx, "Paris")
+            let ambassador = try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            try await makeAmbassador(ctx, of: paris, email: "amb-paris@example.org", name: "Paul Paris")
+            let quentin = try await makeMember(ctx, "Quentin Discret", email: "quentin@example.org", chapter: lyon, headline: "Graphiste")
+            // A member of long standing (not a newcomer), who has gone quiet.
+            try await Profile.query(on: ctx.db).filter(\.$user.$id == quentin.requireID()).set(\.$joinedAt, to: ctx.time.now().addingTimeInterval(-300 * 86400)).update()
+            try await makeMember(ctx, "Pia Parisienne", email: "pia@example.org", chapter: paris, headline: "Juriste")
+            let active = try await member(ctx, "Alice Active", "alice@example.org", lyon)
+            try await Profile.query(on: ctx.db).filter(\.$joinedAt > ctx.time.now().addingTimeInterval(-86400)).set(\.$joinedAt, to: ctx.time.now().addingTimeInterval(-300 * 86400)).update()
+            ctx.time.advance(by: 60 * 86400)
+            try await signIn(active, email: "alice@example.org")
+            try await makeEvent(ctx, chapter: lyon, title: "Petit-déjeuner des Pentes", inDays: 5, kind: .breakfast)
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let chapterPage = try await lead.get("/chapters/lyon")
+            #expect(chapterPage.html.contains("/chapters/lyon/radar"))
+            let radar = try await lead.get("/chapters/lyon/radar")
+            #expect(radar.status == .ok)
+            #expect(radar.html.contains("Quentin Discret") && radar.html.contains("Aucune rencontre, aucun message écrit et aucune connexion depuis"))
+            #expect(radar.html.contains("Suggestion : l&#39;inviter à « Petit-déjeuner des Pentes »"))
+            #expect(!radar.html.contains("Alice Active") && !radar.html.contains("Pia Parisienne"))
+            #expect(!radar.html.contains("/chapters/lyon/radar/\(try ambassador.requireID())"), "not its ambassadors")
+            let path = "/chapters/lyon/radar/\(try quentin.requireID())"
+            let refused = try await lead.post(path, ["kind": "teleport", "note": "Une note gardée"])
+            #expect(refused.status == .unprocessableEntity && refused.html.contains("Une note gardée"))
+            #expect(try await RadarAction.query(on: ctx.db).count() == 0)
+            #expect(try await lead.post(path, ["kind": "call", "note": "Appelé, il revient jeudi"]).status == .seeOther)
+            #expect(try await lead.get("/chapters/lyon/radar").html.contains("Appel le"))
+
+            // Forbidden paths: another chapter's ambassador, an admin who is not Lyon's, a member, someone of another chapter.
+            let parisLead = ctx.browser()
+            try await signIn(parisLead, email: "amb-paris@example.org")
+            #expect(try await parisLead.get("/chapters/lyon/radar").status == .forbidden)
+            #expect(try await parisLead.post(path, ["kind": "call"]).status == .forbidden)
+            #expect(try await active.get("/chapters/lyon/radar").status == .forbidden)
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin)
+            #expect(try await admin.get("/chapters/lyon/radar").status == .forbidden, "admins see counts, not names")
+            let counts = try await admin.get("/admin/radar")
+            #expect(counts.status == .ok && !counts.html.contains("Quentin") && counts.html.contains("Lyon"))
+            #expect(try await active.get("/admin/radar").status == .forbidden)
+            let pia = try #require(try await User.query(on: ctx.db).filter(\.$email == "pia@example.org").first())
+            #expect(try await lead.post("/chapters/lyon/radar/\(try pia.requireID())", ["kind": "call"]).status == .notFound, "not Lyon's member")
+
+            // Quentin sees what the radar holds, then comes back: the signal stops and he leaves the list.
+            let back = ctx.browser()
+            try await signIn(back, email: "quentin@example.org")
+            let own = try await back.get("/account/community")
+            #expect(own.status == .ok && own.html.contains("Appelé, il revient jeudi"))
+            #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret")))
+        }
+    }
+
+    @Test("A member opts out: off the list at once, the ambassadors' notes about them deleted; the check-in is no longer asked")
+    func optOut() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let quiet = try await member(ctx, "Quentin Discret", "quentin@example.org", lyon)
+            #expect(try await quiet.get("/").html.contains("/check-in"))
+            // A newcomer who has not come to a first event in 35 days.
+            ctx.time.advance(by: 35 * 86400)
+            try await signIn(quiet, email: "quentin@example.org")
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let quentin = try #require(try await User.query(on: ctx.db).filter(\.$email == "quentin@example.org").first())
+            try await lead.post("/chapters/lyon/radar/\(try quentin.requireID())", ["kind": "invite"])
+            #expect(try await RadarAction.query(on: ctx.db).count() == 1)
+            #expect(try await quiet.get("/account/community").html.contains("pas de première rencontre") == false)
+            #expect(try await quiet.get("/account/community").html.contains("n&#39;est encore venu·e à aucune rencontre"), "what the radar holds about them")
+            #expect(try await quiet.post("/account/community", ["pairing": "yes"]).status == .seeOther)
+            #expect(try await RadarAction.query(on: ctx.db).count() == 0)
+            #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret")))
+            #expect(try await lead.post("/chapters/lyon/radar/\(try quentin.requireID())", ["kind": "invite"]).status == .notFound)
+            #expect(!(try await quiet.get("/").html.contains("/check-in")))
+            let profile = try #require(try await Profile.query(on: ctx.db).filter(\.$user.$id == quentin.requireID()).first())
+            #expect(profile.radarOptOut && profile.pairingOptIn && !profile.buddyVolunteer)
+        }
+    }
+
+    @Test("The monthly check-in: a translated error with the note kept; one answer a month; a low answer and its note reach the ambassador")
+    func checkIn() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let marie = try await member(ctx, "Marie Lasse", "marie@example.org", lyon)
+            #expect(try await marie.get("/check-in").status == .ok)
+            let refused = try await marie.post("/check-in", ["score": "9", "note": "Mois compliqué"])
+            #expect(refused.status == .unprocessableEntity && refused.html.contains("Mois compliqué") && refused.html.contains("field-error"))
+            #expect(try await CheckIn.query(on: ctx.db).count() == 0)
+            #expect(try await marie.post("/check-in", ["score": "4"]).status == .seeOther)
+            #expect(try await marie.post("/check-in", ["score": "2", "note": "Pas de client depuis deux mois"]).status == .seeOther)
+            #expect(try await CheckIn.query(on: ctx.db).count() == 1, "one answer a month, changed")
+            #expect(!(try await marie.get("/").html.contains("/check-in\"")), "answered: not asked again this month")
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let radar = try await lead.get("/chapters/lyon/radar").html
+            #expect(radar.contains("Marie Lasse") && radar.contains("A répondu 2 sur 5") && radar.contains("Pas de client depuis deux mois"))
+            #expect(radar.contains("Suggestion : l&#39;appeler"))
+            #expect(try await ctx.browser().get("/check-in").status != .ok, "visitors sign in first")
+        }
+    }
+
+    @Test("Radar, check-in, binômes and community pages render in French and English", arguments: ["fr", "en"])
+    func pagesRender(language: String) async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let lead = try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            lead.locale = language == "fr" ? .fr : .en
+            try await lead.save(on: ctx.db)
+            let profile = Profile.newMember(userID: try lead.requireID(), chapterID: lyon.id, headline: "x", city: "Lyon", profession: "tech", now: ctx.time.now())
+            try await profile.create(on: ctx.db)
+            let browser = ctx.browser()
+            try await signIn(browser, email: "amb@example.org")
+            for path in ["/chapters/lyon/radar", "/account/community", "/check-in", "/binomes"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                #expect(!page.html.contains("radar.") && !page.html.contains("binome.") && !page.html.contains("community."), "\(path): every key translated")
+            }
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin, locale: language == "fr" ? .fr : .en)
+            #expect(try await admin.get("/admin/radar").status == .ok)
+        }
+    }
+}
+
+@Suite("Monthly binômes")
+struct BinomeTests {
+    static func firstOfMonth(after date: Date, plus months: Int) -> Date {
+        let calendar = Schedule.calendar
+        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+        return calendar.date(byAdding: DateComponents(month: months + 1, hour: 9), to: start) ?? date
+    }
+
+    @Test("Pairs within a chapter first, a remote pair for those left, one trio for an odd number, never a recent partner")
+    func pairer() {
+        let lyon = UUID(), paris = UUID()
+        let people: [Pairer.Candidate] = (0..<5).map { _ in Pairer.Candidate(id: UUID(), chapter: lyon) } + (0..<2).map { _ in Pairer.Candidate(id: UUID(), chapter: paris) }
+        let groups = Pairer(recent: [:], met: []).pair(people, seed: 1)
+        let everyone: [UUID] = groups.flatMap { $0.members }
+        #expect(everyone.count == 7 && Set(everyone).count == 7)
+        #expect(groups.filter { $0.members.count == 3 }.count == 1 && groups.allSatisfy { (2...3).contains($0.members.count) })
+        #expect(groups.filter { $0.chapter == paris }.count == 1)
+        let a = people[0].id, b = people[1].id
+        let recent: [UUID: Set<UUID>] = [a: [b], b: [a]]
+        let again = Pairer(recent: recent, met: []).pair([people[0], people[1], people[2], people[3]], seed: 7)
+        #expect(!again.contains { $0.members.contains(a) && $0.members.contains(b) })
+        let met = Set([Pairer.Pair(a, people[2].id)])
+        let strangers = Pairer(recent: [:], met: met).pair([people[0], people[2], people[3]].map { $0 }, seed: 3)
+        #expect(strangers.count == 1, "three people: one trio")
+    }
+
+    @Test("Twelve months on the generated community: everyone who opted in is paired each month, nobody twice with the same person within six months")
+    func twelveMonths() async throws {
+        try await withMaillon { ctx in
+            let hash = try await ctx.app.password.async(on: ctx.app.threadPool, hopTo: ctx.app.eventLoopGroup.next()).hash("demo demo demo")
+            _ = try await DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: hash).seed(members: 300)
+            // The demo's own past binômes are history the rounds must respect too; start after them.
+            let optedIn = Set(try await Profile.query(on: ctx.db).filter(\.$pairingOptIn == true).join(User.self, on: \Profile.$user.$id == \User.$id)
+                .filter(User.self, \.$role == .member).all(\.$user.$id))
+            #expect(optedIn.count > 50)
+            var history: [(month: Int, members: [UUID])] = []
+            var strangers = 0, groups = 0
+            for month in 0..<12 {
+                let date = Self.firstOfMonth(after: ctx.time.now(), plus: month)
+                let report = try await PairingRound(application: ctx.app, db: ctx.db, now: date).run()
+                let key = Month.key(date)
+                let rows = try await PairingMember.query(on: ctx.db).filter(\.$month == key).all()
+                #expect(Set(rows.map(\.$user.id)) == optedIn, "month \(month): every opted-in member paired")
+                #expect(rows.count == optedIn.count, "month \(month): once each")
+                let byPairing = Dictionary(grouping: rows, by: { $0.$pairing.id }).values.map { $0.map(\.$user.id) }
+                #expect(byPairing.filter { $0.count == 3 }.count == optedIn.count % 2)
+                history += byPairing.map { (month, $0) }
+                strangers += report.strangers
+                groups += report.groups
+                // A second run in the same month pairs nobody again.
+                #expect(try await PairingRound(application: ctx.app, db: ctx.db, now: date.addingTimeInterval(3600)).run().groups == 0)
+            }
+            var last: [Pairer.Pair: Int] = [:]
+            for (month, members) in history.sorted(by: { $0.month < $1.month }) {
+                for a in members { for b in members where a.uuidString < b.uuidString {
+                    let pair = Pairer.Pair(a, b)
+                    if let before = last[pair] { #expect(month - before > Pairer.memory, "paired again after \(month - before) months") }
+                    last[pair] = month
+                } }
+            }
+            print("binômes simulation: \(optedIn.count) members opted in, \(groups) binômes over 12 months, \(strangers) (\(groups > 0 ? strangers * 100 / groups : 0) %) between people who had never attended the same event")
+        }
+    }
+
+    @Test("The month's binôme is told by notification and mail with a profile link; the page shows it; 'we met' and 'skip' are theirs only")
+    func binomePage() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            let marc = try await member(ctx, "Marc Lyon", "marc@example.org", lyon)
+            let other = try await member(ctx, "Otto Autre", "otto@example.org", lyon)
+            #expect(try await lea.post("/account/community", ["radar": "yes", "pairing": "yes"]).status == .seeOther)
+            try await marc.post("/account/community", ["radar": "yes", "pairing": "yes"])
+            let report = try await PairingRound(application: ctx.app, db: ctx.db, now: ctx.time.now()).run()
+            #expect(report.groups == 1 && report.paired == 2)
+            await ctx.runJobs()
+            let mail = try #require(ctx.mailer.messages(to: "lea@example.org").last)
+            #expect(mail.text.contains("Marc Lyon") && mail.text.contains("/members/"))
+            let page = try await lea.get("/binomes")
+            #expect(page.html.contains("Marc Lyon") && page.html.contains("Nous nous sommes vus"))
+            #expect(try await lea.get("/").html.contains("Votre binôme du mois : Marc Lyon"))
+            let pairing = try #require(try await Pairing.query(on: ctx.db).first())
+            #expect(try await other.post("/binomes/\(try pairing.requireID())/met").status == .notFound)
+            #expect(try await lea.post("/binomes/\(try pairing.requireID())/pending").status == .notFound)
+            #expect(try await lea.post("/binomes/\(try pairing.requireID())/met").status == .seeOther)
+            let mine = try #require(try await PairingMember.query(on: ctx.db).filter(\.$month == Month.key(ctx.time.now())).join(User.self, on: \PairingMember.$user.$id == \User.$id)
+                .filter(User.self, \.$email == "lea@example.org").first())
+            #expect(mine.outcome == .met)
+            #expect(!(try await lea.get("/binomes").html.contains("Nous nous sommes vus</button>")))
+        }
+    }
+}
+
+@Suite("Newcomers to welcome")
+struct WelcomeListTests {
+    @Test("The list: people who joined or moved to the chapter in the last 60 days, not yet welcomed, not its ambassadors; a hidden member's address is not shown")
+    func newcomers() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon"), paris = try await makeChapter(ctx, "Paris")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            try await makeMember(ctx, "Ancien Membre", email: "ancien@example.org", chapter: lyon, headline: "x")
+            try await makeMember(ctx, "Mona Mobile", email: "mona@example.org", chapter: paris, headline: "x")
+            ctx.time.advance(by: 90 * 86400)
+            try await makeMember(ctx, "Nina Nouvelle", email: "nina@example.org", chapter: lyon, headline: "x")
+            try await makeMember(ctx, "Hugo Caché", email: "hugo@example.org", chapter: lyon, headline: "x", visibility: .hidden)
+            let mona = ctx.browser()
+            try await signIn(mona, email: "mona@example.org")
+            #expect(try await mona.post("/profile", ["headline": "Designer", "profession": "tech", "city": "Lyon", "chapter": try lyon.requireID().uuidString,
+                                                     "availability": "now", "work_mode": "both", "visibility": "members", "language_fr": "yes"]).status == .seeOther)
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let page = try await lead.get("/chapters/lyon/welcome").html
+            #expect(page.contains("Nina Nouvelle") && page.contains("nina@example.org"))
+            #expect(page.contains("Hugo Caché") && !page.contains("hugo@example.org"))
+            #expect(!page.contains("Ancien Membre"), "joined 90 days ago")
+            #expect(page.contains("Mona Mobile"), "moved to Lyon today")
+            #expect(!page.contains("Ambre Lyon"), "the ambassador is not a newcomer")
+        }
+    }
+}
+
+@Suite("First-event buddies")
+struct BuddyTests {
+    @Test("A newcomer registering for a first event is introduced to a volunteer going; a volunteer registering gets the newcomers waiting; the organisers see who greets whom")
+    func buddies() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner de la Croix-Rousse", inDays: 6, kind: .lunch)
+            let past = try await makeEvent(ctx, chapter: lyon, title: "Afterwork passé", inDays: -30, kind: .afterwork)
+            let noe = try await member(ctx, "Noé Nouveau", "noe@example.org", lyon)
+            let bruno = try await member(ctx, "Bruno Bienveillant", "bruno@example.org", lyon)
+            let nadia = try await member(ctx, "Nadia Nouvelle", "nadia@example.org", lyon)
+            let vera = try await member(ctx, "Véra Habituée", "vera@example.org", lyon)
+            let veteran = try #require(try await User.query(on: ctx.db).filter(\.$email == "vera@example.org").first())
+            let attended = Registration()
+            attended.$event.id = try past.requireID()
+            attended.$user.id = try veteran.requireID()
+            attended.status = .confirmed
+            attended.note = ""
+            attended.attendance = .attended
+            attended.createdAt = ctx.time.now()
+            attended.updatedAt = ctx.time.now()
+            try await attended.create(on: ctx.db)
+            try await bruno.post("/account/community", ["radar": "yes", "buddy": "yes"])
+            let path = "/events/\(try event.requireID())/register"
+
+            #expect(try await noe.post(path).status == .seeOther)
+            #expect(try await BuddyIntroduction.query(on: ctx.db).count() == 0, "no volunteer going yet")
+            #expect(try await bruno.post(path).status == .seeOther)
+            #expect(try await BuddyIntroduction.query(on: ctx.db).count() == 1, "the volunteer gets the newcomer waiting")
+            #expect(try await nadia.post(path).status == .seeOther)
+            #expect(try await vera.post(path).status == .seeOther)
+            let introductions = try await BuddyIntroduction.query(on: ctx.db).with(\.$newcomer).with(\.$buddy).all()
+            #expect(Set(introductions.map(\.newcomer.name)) == ["Noé Nouveau", "Nadia Nouvelle"], "not someone who has attended before")
+            #expect(introductions.allSatisfy { $0.buddy.name == "Bruno Bienveillant" })
+            await ctx.runJobs()
+            #expect(ctx.mailer.messages(to: "bruno@example.org").contains { $0.text.contains("Nadia Nouvelle") })
+            #expect(ctx.mailer.messages(to: "nadia@example.org").contains { $0.text.contains("Bruno Bienveillant") })
+
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let list = try await lead.get("/events/\(try event.requireID())/attendees").html
+            #expect(list.contains("accueilli·e par Bruno Bienveillant") && list.contains("accueille Noé Nouveau · accueille Nadia Nouvelle"))
+        }
+    }
+}
+
+@Suite("Community health and personal data")
+struct CommunityPrivacyTests {
+    @Test("Check-ins, radar notes, binômes and buddies are in the export; erased, nothing of the person remains in any table")
+    func exportAndErase() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let erased = try await member(ctx, "Élise Effacée", "elise@example.org", lyon)
+            let marc = try await member(ctx, "Marc Lyon", "marc@example.org", lyon)
+            try await erased.post("/account/community", ["radar": "yes", "pairing": "yes", "buddy": "yes"])
+            try await marc.post("/account/community", ["radar": "yes", "pairing": "yes"])
+            try await erased.post("/check-in", ["score": "1", "note": "Élise Effacée ne va pas bien"])
+            let elise = try #require(try await User.query(on: ctx.db).filter(\.$email == "elise@example.org").first())
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            #expect(try await lead.post("/chapters/lyon/radar/\(try elise.requireID())", ["kind": "call", "note": "Appeler Élise Effacée jeudi"]).status == .seeOther)
+            _ = try await PairingRound(application: ctx.app, db: ctx.db, now: ctx.time.now()).run()
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner", inDays: 6, kind: .lunch)
+            try await erased.post("/events/\(try event.requireID())/register")
+            try await marc.post("/events/\(try event.requireID())/register")
+            await ctx.runJobs()
+
+            let export = try await erased.get("/account/export")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(export.body.readableBytesView)) as? [String: Any])
+            let community = try #require(json["community"] as? [String: Any])
+            #expect((community["check_ins"] as? [[String: Any]])?.first?["score"] as? Int == 1)
+            #expect((community["radar_actions_about_you"] as? [[String: Any]])?.first?["note"] as? String == "Appeler Élise Effacée jeudi")
+            #expect((community["binomes"] as? [[String: Any]])?.first?["with"] as? [String] == ["Marc Lyon"])
+            #expect((community["first_event_buddies"] as? [Any])?.count == 1)
+
+            try await erased.get("/account/delete")
+            #expect(try await erased.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
+            await ctx.runJobs()
+            let stored = try await everyStoredValue(ctx.db)
+            for trace in ["Élise Effacée", "elise@example.org", try elise.requireID().uuidString] {
+                #expect(!stored.contains { $0.localizedCaseInsensitiveContains(trace) }, "\(trace) remains")
+            }
+            #expect(try await lead.get("/chapters/lyon/radar").status == .ok)
+            #expect(try await marc.get("/binomes").status == .ok, "the partner's page still reads")
+        }
+    }
+}
