@@ -395,3 +395,108 @@ struct CommunityPrivacyTests {
         }
     }
 }
+
+@Suite("The ambassador's console and analytics")
+struct ConsoleAnalyticsTests {
+    @Test("The console: members with their last activity and who welcomed them, events with fill, attendance and no-shows, the trend; its chapter's ambassadors and admins only")
+    func console() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon"), paris = try await makeChapter(ctx, "Paris")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "co@example.org", name: "Côme Lyon")
+            try await makeAmbassador(ctx, of: paris, email: "amb-paris@example.org", name: "Paul Paris")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            try await makeMember(ctx, "Marc Lyon", email: "marc@example.org", chapter: lyon, headline: "x")
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let leaUser = try #require(try await User.query(on: ctx.db).filter(\.$email == "lea@example.org").first())
+            try await lead.post("/chapters/lyon/welcome/\(try leaUser.requireID())", ["note": "Café ensemble"])
+            try await lea.post("/discussions/lyon/new", ["title": "Bonjour", "body": "Ravie d'être là"])
+            let coming = try await makeEvent(ctx, chapter: lyon, title: "Repas de décembre", capacity: 40, inDays: 8)
+            try await lea.post("/events/\(try coming.requireID())/register")
+            let past = try await makeEvent(ctx, chapter: lyon, title: "Afterwork d'octobre", capacity: 20, inDays: -20, kind: .afterwork)
+            for (user, attendance) in [(leaUser, Registration.Attendance.attended)] + [(try #require(try await User.query(on: ctx.db).filter(\.$email == "marc@example.org").first()), .noShow)] {
+                let registration = Registration()
+                registration.$event.id = try past.requireID()
+                registration.$user.id = try user.requireID()
+                registration.status = .confirmed
+                registration.note = ""
+                registration.attendance = attendance
+                registration.createdAt = ctx.time.now()
+                registration.updatedAt = ctx.time.now()
+                try await registration.create(on: ctx.db)
+            }
+            let page = try await lead.get("/chapters/lyon/console")
+            #expect(page.status == .ok)
+            let html = page.html
+            #expect(html.contains("Léa Lyon") && html.contains("Ambre Lyon") && html.contains("Marc Lyon"))
+            #expect(html.contains("message le") || html.contains("connexion le"), "the last activity, in words")
+            #expect(html.contains("Repas de décembre") && html.contains("inscrits : 1 · places : 40 · en attente : 0") && html.contains("2 %"))
+            #expect(html.contains("Afterwork d&#39;octobre") && html.contains("présents : 1 · places : 20 · absents : 1") && html.contains("5 %"))
+            #expect(html.contains("<svg") && html.contains("Présence par rapport à la capacité"))
+            #expect(html.contains("depuis le"), "mandates with their start")
+
+            let parisLead = ctx.browser()
+            try await signIn(parisLead, email: "amb-paris@example.org")
+            #expect(try await parisLead.get("/chapters/lyon/console").status == .forbidden)
+            #expect(try await lea.get("/chapters/lyon/console").status == .forbidden)
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin)
+            #expect(try await admin.get("/chapters/lyon/console").status == .ok)
+
+            // Stepping down: the notes are required; then the mandate ends and the co-ambassador reads them.
+            let refused = try await lead.post("/chapters/lyon/step-down", ["note": "  "])
+            #expect(refused.status == .unprocessableEntity && refused.html.contains("field-error"))
+            #expect(try await parisLead.post("/chapters/lyon/step-down", ["note": "Pas mon antenne"]).status == .forbidden)
+            #expect(try await admin.post("/chapters/lyon/step-down", ["note": "Je ne suis pas ambassadrice"]).status == .forbidden)
+            #expect(try await lead.post("/chapters/lyon/step-down", ["note": "Le Café des Canuts nous réserve la salle du fond."]).status == .seeOther)
+            #expect(try await Ambassadorship.query(on: ctx.db).filter(\.$chapter.$id == lyon.requireID()).count() == 1)
+            #expect(try await lead.get("/chapters/lyon/console").status == .forbidden)
+            let co = ctx.browser()
+            try await signIn(co, email: "co@example.org")
+            #expect(try await co.get("/chapters/lyon/console").html.contains("Le Café des Canuts nous réserve la salle du fond."))
+        }
+    }
+
+    @Test("Analytics: admins see every chapter, ambassadors theirs only; each chart is SVG with its table and a CSV; a bad month is a translated error with the input kept")
+    func analytics() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon"), paris = try await makeChapter(ctx, "Paris")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            try await makeMember(ctx, "Pia Paris", email: "pia@example.org", chapter: paris, headline: "x")
+            try await makeEvent(ctx, chapter: lyon, title: "Repas mensuel", inDays: -10)
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin)
+            let all = try await admin.get("/analytics")
+            #expect(all.status == .ok)
+            #expect(all.html.components(separatedBy: "<svg").count - 1 == 7 && all.html.contains("<th scope=\"row\">"))
+            #expect(all.html.contains("Antennes sans rencontre depuis 60 jours") && all.html.contains("<li>Paris</li>"))
+            let csv = try await admin.get("/analytics/csv?chart=members")
+            #expect(csv.status == .ok && csv.headers.contentType?.subType == "csv")
+            let lines = csv.body.string.split(separator: "\r\n")
+            #expect(lines.count == 13 && lines.last?.hasPrefix(Month.key(ctx.time.now()) + ",2,2") == true, "\(lines.last ?? "")")
+
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            let mine = try await lead.get("/analytics")
+            #expect(mine.status == .ok && !mine.html.contains("<li>Paris</li>") && !mine.html.contains("Toutes les antennes"))
+            let lyonCSV = try await lead.get("/analytics/csv?chart=members&chapter=lyon").body.string
+            #expect(lyonCSV.split(separator: "\r\n").last?.hasPrefix(Month.key(ctx.time.now()) + ",1,1") == true, "Lyon's member only")
+            #expect(try await lead.get("/analytics?chapter=paris").status == .forbidden)
+            #expect(try await lead.get("/analytics/csv?chart=members&chapter=paris").status == .forbidden)
+            #expect(try await lea.get("/analytics").status == .forbidden)
+            #expect(try await ctx.browser().get("/analytics").status != .ok)
+            let bad = try await admin.get("/analytics?from=2026-13&to=2025-01")
+            #expect(bad.status == .unprocessableEntity && bad.html.contains("2026-13") && bad.html.contains("n&#39;est pas au format 2026-03"))
+            #expect(try await admin.get("/analytics/csv?chart=nothing").status == .notFound)
+            #expect(try await admin.get("/analytics/csv?chart=members&from=x").status == .unprocessableEntity)
+        }
+    }
+
+    @Test("A CSV field is quoted when it must be and never read as a formula")
+    func csvFields() {
+        #expect(ChartModel.csvField("Lyon") == "Lyon")
+        #expect(ChartModel.csvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(ChartModel.csvField("-12") == "-12")
+        #expect(ChartModel.csvField("a,b") == "\"a,b\"")
+    }
+}

@@ -42,6 +42,7 @@ struct ChaptersController: RouteCollection {
         let following: Bool
         let followURL: String
         let welcomeURL: String?
+        let consoleURL: String?
         let radarURL: String?
         let archived: Bool
         /// Upcoming events (visitors: the public ones).
@@ -115,6 +116,7 @@ struct ChaptersController: RouteCollection {
             memberCount: req.t.count("chapters.members", memberCount), newcomers: newcomers, showNewcomers: isMember,
             canFollow: isMember, following: following, followURL: SiteURL.chapter(chapter.slug) + "/follow",
             welcomeURL: runs ? SiteURL.chapterWelcome(chapter.slug) : nil,
+            consoleURL: runs ? SiteURL.chapterConsole(chapter.slug) : nil,
             radarURL: (req.principal.map { AccessPolicy.allows($0, .readRadar(chapter: chapterID)) } ?? false) ? SiteURL.chapterRadar(chapter.slug) : nil,
             archived: chapter.status == .archived,
             events: events, calendarURL: SiteURL.chapterCalendar(chapter.slug), newEventURL: runs ? SiteURL.newEvent : nil)

@@ -16,6 +16,10 @@ struct CommunityController: RouteCollection {
         routes.get(SiteURL.route(SiteURL.binomes), use: binomes)
         routes.post(SiteURL.route(SiteURL.binomes) + [":pairing", ":answer"], use: answerBinome)
         routes.get(SiteURL.route(SiteURL.adminRadar), use: counts)
+        routes.get(chapters + [":slug", "console"], use: console)
+        routes.post(chapters + [":slug", "step-down"], use: stepDown)
+        routes.get(SiteURL.route(SiteURL.analytics), use: analytics)
+        routes.get(SiteURL.route(SiteURL.analyticsCSV), use: analyticsCSV)
     }
 
     private func member(_ req: Request) throws -> User {
@@ -147,6 +151,51 @@ struct CommunityController: RouteCollection {
         try await mine.save(on: req.db)
         try await req.flash(.success, answer == .met ? "binome.flash.met" : "binome.flash.skipped")
         return req.redirect(to: SiteURL.binomes, redirectType: .normal)
+    }
+
+    // MARK: The chapter's console and mandates
+
+    @Sendable func console(req: Request) async throws -> Response {
+        let chapter = try await ChaptersController.find(req)
+        try req.authorize(.runChapter(chapter.requireID()))
+        let page = try await ConsolePage.build(req, chapter: chapter)
+        return try await req.renderPage("console", title: page.heading, page)
+    }
+
+    @Sendable func stepDown(req: Request) async throws -> Response {
+        let chapter = try await ChaptersController.find(req)
+        let chapterID = try chapter.requireID()
+        let user = try req.requireUser()
+        // Only an ambassador of the chapter steps down from it (an admin removes others on the chapter's admin page).
+        guard req.principal?.ambassadorOf.contains(chapterID) == true else { throw PageError.forbidden }
+        var form = FormReader(try await req.formValues())
+        let note = form.text("note", max: 5000, required: true)
+        guard form.errors.isEmpty else {
+            let page = try await ConsolePage.build(req, chapter: chapter, stepDownErrors: form.errors, values: form.values)
+            return try await req.renderPage("console", title: page.heading, page, status: .unprocessableEntity)
+        }
+        try await SteppingDown(db: req.db, now: req.now).stepDown(try user.requireID(), from: chapterID, note: note)
+        try await req.flash(.success, "console.flash.stepped_down")
+        return req.redirect(to: SiteURL.chapter(chapter.slug), redirectType: .normal)
+    }
+
+    // MARK: Analytics
+
+    @Sendable func analytics(req: Request) async throws -> Response {
+        let scope = try await AnalyticsPage.scope(req)
+        let page = try await AnalyticsPage.build(req, scope)
+        return try await req.renderPage("analytics", title: page.heading, page, status: scope.errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    @Sendable func analyticsCSV(req: Request) async throws -> Response {
+        let scope = try await AnalyticsPage.scope(req)
+        guard scope.errors.isEmpty else { throw Abort(.unprocessableEntity) }
+        let wanted = req.query[String.self, at: "chart"] ?? ""
+        guard let chart = try await AnalyticsPage.charts(req, scope).charts.first(where: { $0.id == wanted }) else { throw PageError.notFound }
+        let response = Response(status: .ok, body: .init(string: chart.csv))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(chart.id)-\(Month.key(scope.range.first))-\(Month.key(scope.range.last)).csv\"")
+        return response
     }
 
     // MARK: Admins: counts only

@@ -58,6 +58,10 @@ public enum SiteURL {
     public static let binomes = "/binomes"
     public static func binome(_ id: UUID, _ answer: String) -> String { "\(binomes)/\(id.uuidString)/\(answer)" }
     public static let adminRadar = "/admin/radar"
+    public static func chapterConsole(_ slug: String) -> String { "\(chapters)/\(slug)/console" }
+    public static func chapterStepDown(_ slug: String) -> String { "\(chapters)/\(slug)/step-down" }
+    public static let analytics = "/analytics"
+    public static let analyticsCSV = "/analytics/csv"
     public static func adminChapter(_ id: UUID) -> String { "\(adminChapters)/\(id.uuidString)" }
     public static func reviewApplication(_ id: UUID) -> String { "\(review)/\(id.uuidString)" }
     public static let events = "/events"
