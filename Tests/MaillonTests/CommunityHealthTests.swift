@@ -348,7 +348,7 @@ struct BuddyTests {
             let lead = ctx.browser()
             try await signIn(lead, email: "amb@example.org")
             let list = try await lead.get("/events/\(try event.requireID())/attendees").html
-            #expect(list.contains("accueilli·e par Bruno Bienveillant") && list.contains("accueille Noé Nouveau · accueille Nadia Nouvelle"))
+            #expect(list.contains("accueilli·e par Bruno Bienveillant") && list.contains("accueille Nadia Nouvelle · accueille Noé Nouveau"))
         }
     }
 }
@@ -498,5 +498,36 @@ struct ConsoleAnalyticsTests {
         #expect(ChartModel.csvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
         #expect(ChartModel.csvField("-12") == "-12")
         #expect(ChartModel.csvField("a,b") == "\"a,b\"")
+    }
+}
+
+@Suite("The demo community's health")
+struct DemoHealthTests {
+    @Test("seed --demo: every reason to be on the radar in Lyon, a year of monthly meals, three months of binômes, a buddy at a coming event")
+    func demo() async throws {
+        try await withMaillon { ctx in
+            let hash = try await ctx.app.password.async(on: ctx.app.threadPool, hopTo: ctx.app.eventLoopGroup.next()).hash("demo demo demo")
+            _ = try await DemoCommunity(database: ctx.db, now: ctx.time.now(), passwordHash: hash).seed(members: 200)
+            let lyon = try #require(try await Chapter.query(on: ctx.db).filter(\.$slug == "lyon").first())
+            let facts = try await RadarFactsLoader(db: ctx.db as! any SQLDatabase, now: ctx.time.now()).facts(chapter: lyon.requireID())
+            let signals = facts.flatMap { Radar.signals($0, now: ctx.time.now(), thresholds: RadarThresholds()) }
+            #expect(signals.contains { if case .quiet = $0 { true } else { false } })
+            #expect(signals.contains { if case .noFirstEvent = $0 { true } else { false } })
+            #expect(signals.contains { if case .cancellations = $0 { true } else { false } })
+            #expect(signals.contains { if case .lowCheckIn = $0 { true } else { false } })
+            let meals = try await Event.query(on: ctx.db).filter(\.$chapter.$id == lyon.requireID()).filter(\.$kind == .monthlyMeal)
+                .filter(\.$startsAt < ctx.time.now()).count()
+            #expect(meals >= 12)
+            #expect(Set(try await PairingMember.query(on: ctx.db).all(\.$month)).count == 3)
+            #expect(try await BuddyIntroduction.query(on: ctx.db).count() >= 5)
+            // Seats still add up after the demo's changes.
+            for event in try await Event.query(on: ctx.db).all() {
+                let confirmed = try await Registration.query(on: ctx.db).filter(\.$event.$id == event.requireID()).filter(\.$status == .confirmed).count()
+                #expect(confirmed == event.confirmedCount && confirmed <= event.capacity, "\(event.title)")
+            }
+            let lead = ctx.browser()
+            try await signIn(lead, email: "membre1@maillon.example", password: "demo demo demo")
+            for path in ["/chapters/lyon/radar", "/chapters/lyon/console", "/analytics"] { #expect(try await lead.get(path).status == .ok, "\(path)") }
+        }
     }
 }

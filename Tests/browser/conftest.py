@@ -27,7 +27,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, workdir: Path, extra_env=None):
+    def __init__(self, workdir: Path, extra_env=None, members=30):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.mail_dir = workdir / "mail"
@@ -44,7 +44,8 @@ class Server:
         )
         self.env.pop("DATABASE_URL", None)
         # A small demo community: chapters with ambassadors, members, the charter.
-        seeded = subprocess.run([str(BINARY), "seed", "--members", "30"], cwd=ROOT, env=dict(self.env, LOG_LEVEL="error"),
+        self.database = workdir / "maillon.sqlite"
+        seeded = subprocess.run([str(BINARY), "seed", "--members", str(members)], cwd=ROOT, env=dict(self.env, LOG_LEVEL="error"),
                                 capture_output=True, text=True, timeout=300)
         match = re.search(r"password: (\S+)", seeded.stdout)
         if seeded.returncode != 0 or not match:

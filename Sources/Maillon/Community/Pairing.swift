@@ -102,10 +102,14 @@ struct Pairer {
     }
 }
 
-/// A small seeded generator: the same month shuffles the same way on every instance and in tests.
+/// A small seeded generator: the same month shuffles the same way on every instance and in tests,
+/// and the demo community is the same on every machine.
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
+    init(state: UInt64) { self.state = state }
+    mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -119,7 +123,7 @@ struct SplitMix: RandomNumberGenerator {
 /// `Pairer`, writes the binômes and tells everyone — in one transaction, once a month (a unique
 /// index on `(user, month)` refuses a second round).
 struct PairingRound {
-    let application: Application
+    let application: Application?
     let db: any Database
     let now: Date
 
@@ -165,7 +169,6 @@ struct PairingRound {
         let groups = Pairer(recent: recent, met: met).pair(candidates, seed: seed)
         let names = Dictionary(try await User.query(on: db).filter(\.$id ~~ groups.flatMap(\.members)).all().map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
         try await db.transaction { db in
-            let notifier = Notifier(application: application, database: db, now: now)
             for group in groups {
                 let pairing = Pairing()
                 pairing.month = month
@@ -181,6 +184,9 @@ struct PairingRound {
                     member.outcome = .pending
                     try await member.create(on: db)
                 }
+                // The demo community's past months are written without telling anyone.
+                guard let application else { continue }
+                let notifier = Notifier(application: application, database: db, now: now)
                 for id in group.members {
                     guard let user = names[id] else { continue }
                     for other in group.members where other != id {

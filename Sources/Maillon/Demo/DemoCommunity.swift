@@ -73,18 +73,8 @@ struct DemoCommunity {
     ]
 
     /// A small deterministic generator (SplitMix64): same seed, same community.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-    }
+    /// The demo's deterministic numbers: the same community on every machine.
+    typealias Generator = SplitMix
 
     func seed(members count: Int, applications: Int = 8) async throws -> Report {
         var report = Report()
@@ -155,6 +145,9 @@ struct DemoCommunity {
         report.missions = try await seedMissions(chapters: chapterIDs.map(\.0))
         report.trainings = try await seedTrainings(author: admin)
         report.threads = try await seedDiscussions(members: count)
+        // Its own generator: the applicants below stay the same people as before community health.
+        var health = SplitMix(seed: 0x4EA17)
+        try await seedCommunityHealth(chapters: chapterIDs.map(\.0), random: &health)
 
         for number in 0..<applications {
             let first = random.pick(Self.firstNames), last = random.pick(Self.lastNames)
@@ -218,7 +211,7 @@ struct DemoCommunity {
         return count + 1
     }
 
-    private func makeEvent(chapter: UUID?, kind: Event.Kind, title: String, start: Date, hours: Int, capacity: Int, venue: String, address: String,
+    func makeEvent(chapter: UUID?, kind: Event.Kind, title: String, start: Date, hours: Int, capacity: Int, venue: String, address: String,
                            people: [UUID], online: String? = nil, visibility: Event.Visibility = .members) async throws {
         let event = Event(createdBy: nil, capacity: capacity, now: now)
         event.$chapter.id = chapter
@@ -404,9 +397,11 @@ struct DemoCommunity {
         profile.updatedAt = profile.joinedAt
         profile.lastActiveAt = now.addingTimeInterval(-Double(random.next() % 120) * 86400)
         profile.chapterSince = profile.joinedAt
-        profile.radarOptOut = random.chance(3)
-        profile.pairingOptIn = random.chance(40)
-        profile.buddyVolunteer = random.chance(15)
+        // Community health's choices come from a generator of their own, so the rest of the demo stays as it was.
+        var choices = SplitMix(seed: UInt64(number) &+ 0xC0FFEE)
+        profile.radarOptOut = choices.chance(3)
+        profile.pairingOptIn = choices.chance(40)
+        profile.buddyVolunteer = choices.chance(15)
         rows.profiles.append(profile)
         let pool = Self.skillsByProfession[profession] ?? []
         let skills = Taxonomy.normaliseSkills((0..<3).map { _ in random.pick(pool) }.joined(separator: ","))

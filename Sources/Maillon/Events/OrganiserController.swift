@@ -261,7 +261,7 @@ struct OrganiserController: RouteCollection {
         // Who greets whom (first-event buddies): one more query.
         let names = Dictionary(registrations.map { ($0.$user.id, $0.user.name) }, uniquingKeysWith: { a, _ in a })
         var buddies: [UUID: [String]] = [:]
-        for introduction in try await BuddyIntroduction.query(on: req.db).filter(\.$event.$id == id).all() {
+        for introduction in try await BuddyIntroduction.query(on: req.db).filter(\.$event.$id == id).sort(\.$createdAt).sort(\.$id).all() {
             let newcomer = names[introduction.$newcomer.id] ?? t("person.former_member"), buddy = names[introduction.$buddy.id] ?? t("person.former_member")
             buddies[introduction.$newcomer.id, default: []].append(t("buddy.greeted_by", buddy))
             buddies[introduction.$buddy.id, default: []].append(t("buddy.greets", newcomer))
@@ -271,7 +271,7 @@ struct OrganiserController: RouteCollection {
                               attendance: registration.attendance.map { t("event.attendance.\($0.rawValue)") },
                               attendedURL: SiteURL.eventAttendance(id, registration.id ?? UUID()),
                               attended: registration.attendance == .attended, noShow: registration.attendance == .noShow,
-                              buddy: buddies[registration.$user.id]?.joined(separator: " · "))
+                              buddy: buddies[registration.$user.id]?.sorted().joined(separator: " · "))
         }
         let confirmed = registrations.filter { $0.status == .confirmed }.sorted { $0.user.name.localizedCompare($1.user.name) == .orderedAscending }
         let waitlist = registrations.filter { $0.status == .waitlisted }
