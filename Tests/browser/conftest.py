@@ -103,6 +103,20 @@ class Server:
             time.sleep(0.2)
 
 
+def clocked_server(prefix, members=30):
+    """A server of one's own whose clock the test moves (`CLOCK_OFFSET_FILE`, see `move_clock`); sessions
+    outlive the days the clock jumps over, so each person signs in once. Use it from a fixture: it yields."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    clock = workdir / "clock"
+    clock.write_text("0")
+    instance = Server(workdir, members=members,
+                      extra_env={"CLOCK_OFFSET_FILE": str(clock), "SESSION_IDLE_MINUTES": "100000", "SESSION_MAX_HOURS": "10000"})
+    instance.clock = clock
+    yield instance
+    instance.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def server():
     if not BINARY.exists():

@@ -4,17 +4,14 @@ convocations go out; the trainees sign four half-days on their phones and the tr
 each; certificates and the hot survey go out; a trainee answers; the BPF shows the year's figures.
 Every page on the way is checked with axe."""
 import datetime
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import Server
+from conftest import clocked_server
 from test_accounts import click_and_wait, fill, sign_in, submit
 from test_trainings import download, pdf_text
 
@@ -25,15 +22,7 @@ GUEST = "olga.dehors@example.org"
 
 @pytest.fixture(scope="module")
 def journey_server():
-    workdir = Path(tempfile.mkdtemp(prefix="maillon-journey4-"))
-    clock = workdir / "clock"
-    clock.write_text("0")
-    # Sessions outlive the days the clock jumps over, so each person signs in once.
-    instance = Server(workdir, extra_env={"CLOCK_OFFSET_FILE": str(clock), "SESSION_IDLE_MINUTES": "100000", "SESSION_MAX_HOURS": "10000"})
-    instance.clock = clock
-    yield instance
-    instance.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    yield from clocked_server("maillon-journey4-")
 
 
 def wait_for(check, what, seconds=15):

@@ -4,16 +4,13 @@ with a suggested action; the ambassador records what they did; the member sees w
 and asks for binômes; on the first of the month the pairing gives them a binôme in Lyon. The console,
 the radar, the member's page, the binômes and the analytics are checked with axe."""
 import datetime
-import shutil
 import sqlite3
-import tempfile
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import Server
+from conftest import clocked_server
 from test_accounts import click_and_wait, submit
 from test_journey4 import PARIS, People, move_clock, wait_for
 
@@ -23,14 +20,7 @@ QUIET = "Aucune rencontre, aucun message écrit et aucune connexion depuis"
 
 @pytest.fixture(scope="module")
 def journey_server():
-    workdir = Path(tempfile.mkdtemp(prefix="maillon-journey5-"))
-    clock = workdir / "clock"
-    clock.write_text("0")
-    instance = Server(workdir, members=200, extra_env={"CLOCK_OFFSET_FILE": str(clock), "SESSION_IDLE_MINUTES": "100000", "SESSION_MAX_HOURS": "10000"})
-    instance.clock = clock
-    yield instance
-    instance.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    yield from clocked_server("maillon-journey5-", members=200)
 
 
 def query(server, sql, *arguments):
