@@ -80,23 +80,31 @@ struct Pairer {
         return groups
     }
 
-    /// Pairs the most constrained person first with the first allowed partner, strangers before
-    /// people already met; returns the pairs and whoever could not be paired.
+    /// Pairs the most constrained person first (the most recent partners among these people) with the
+    /// first allowed partner, strangers before people already met; returns the pairs and whoever could
+    /// not be paired. Quadratic in the number of people, whatever their history.
     private func greedy(_ people: [Candidate]) -> ([[UUID]], [Candidate]) {
-        var pool = people
+        let here = Set(people.map(\.id))
+        let constraint = Dictionary(people.map { ($0.id, recent[$0.id]?.intersection(here).count ?? 0) }, uniquingKeysWith: { a, _ in a })
+        // A stable sort: among equals, the shuffled order stands.
+        let order = people.enumerated().sorted { a, b in
+            let (x, y) = (constraint[a.element.id] ?? 0, constraint[b.element.id] ?? 0)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+        var taken = Set<UUID>()
         var pairs: [[UUID]] = []
         var left: [Candidate] = []
-        while !pool.isEmpty {
-            // The person with the fewest allowed partners goes first, so nobody is stranded at the end.
-            let counts = pool.map { person in pool.count { allowed(person.id, $0.id) } }
-            let first = counts.indices.min { counts[$0] < counts[$1] } ?? 0
-            let person = pool.remove(at: first)
-            let options = pool.indices.filter { allowed(person.id, pool[$0].id) }
-            guard let chosen = options.first(where: { strangers(person.id, pool[$0].id) }) ?? options.first else {
-                left.append(person)
-                continue
+        for person in order where !taken.contains(person.id) {
+            taken.insert(person.id)
+            var fallback: Candidate?
+            var chosen: Candidate?
+            for other in order where !taken.contains(other.id) && allowed(person.id, other.id) {
+                if strangers(person.id, other.id) { chosen = other; break }
+                if fallback == nil { fallback = other }
             }
-            pairs.append([person.id, pool.remove(at: chosen).id])
+            guard let partner = chosen ?? fallback else { left.append(person); continue }
+            taken.insert(partner.id)
+            pairs.append([person.id, partner.id])
         }
         return (pairs, left)
     }
