@@ -249,6 +249,27 @@ struct BinomeTests {
         }
     }
 
+    @Test("Two instances running the month's round at the same moment pair everyone once: one round's binômes, one notification each")
+    func onceAcrossInstances() async throws {
+        try await withTwoInstances { first, second in
+            let lyon = try await makeChapter(first, "Lyon")
+            var ids: [UUID] = []
+            for index in 0..<10 {
+                let user = try await makeMember(first, "Membre \(index)", email: "m\(index)@example.org", chapter: lyon, headline: "x")
+                ids.append(try user.requireID())
+            }
+            try await Profile.query(on: first.db).filter(\.$user.$id ~~ ids).set(\.$pairingOptIn, to: true).update()
+            let now = first.time.now()
+            async let a: PairingRound.Report? = try? PairingRound(application: first.app, db: first.db, now: now).run()
+            async let b: PairingRound.Report? = try? PairingRound(application: second.app, db: second.db, now: now).run()
+            let reports = await [a, b]
+            #expect(reports.compactMap { $0 }.map(\.groups).reduce(0, +) == 5, "one round of five binômes, whoever ran it")
+            #expect(try await PairingMember.query(on: first.db).count() == 10)
+            #expect(try await Pairing.query(on: first.db).count() == 5)
+            #expect(try await AppNotification.query(on: first.db).filter(\.$kind == "binome").count() == 10)
+        }
+    }
+
     @Test("The month's binôme is told by notification and mail with a profile link; the page shows it; 'we met' and 'skip' are theirs only")
     func binomePage() async throws {
         try await withMaillon { ctx in
@@ -468,7 +489,8 @@ struct ConsoleAnalyticsTests {
             let (_, admin) = try await signedInBrowser(ctx, role: .admin)
             let all = try await admin.get("/analytics")
             #expect(all.status == .ok)
-            #expect(all.html.components(separatedBy: "<svg").count - 1 == 7 && all.html.contains("<th scope=\"row\">"))
+            #expect(all.html.components(separatedBy: "<svg").count - 1 == 8 && all.html.contains("<th scope=\"row\">"))
+            #expect(all.html.contains("Rencontres par antenne"))
             #expect(all.html.contains("Antennes sans rencontre depuis 60 jours") && all.html.contains("<li>Paris</li>"))
             let csv = try await admin.get("/analytics/csv?chart=members")
             #expect(csv.status == .ok && csv.headers.contentType?.subType == "csv")

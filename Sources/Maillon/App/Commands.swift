@@ -86,6 +86,8 @@ public enum MaillonEntry {
         app.asyncCommands.use(PurgeApplicationsCommand(), as: "purge-applications")
         app.asyncCommands.use(SimulateMatchingCommand(), as: "simulate-matching")
         app.asyncCommands.use(BenchMatchingCommand(), as: "bench-matching")
+        app.asyncCommands.use(BackupCommand(), as: "backup")
+        app.asyncCommands.use(RestoreCommand(), as: "restore")
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

@@ -191,6 +191,24 @@ struct CommunityFigures {
                           groups: range.months.map { ($0.key, [counts[$0.key]?.count ?? 0]) }, summary: t("analytics.summary.events", String(events.count)))
     }
 
+    /// Each chapter's events over the range, side by side (every chapter's figures, for admins).
+    func eventsPerChapterChart(_ t: Translator) async throws -> ChartModel {
+        var counts: [String: (events: Int, attended: Int)] = [:]
+        for row in try await db.raw("""
+            SELECT c.name, COUNT(DISTINCT e.id) AS n, COUNT(r.id) AS attended
+            FROM chapters c LEFT JOIN events e ON e.chapter_id = c.id AND e.status = \(bind: Event.Status.scheduled.rawValue) AND e.kind <> \(bind: Event.Kind.training.rawValue)
+              AND e.starts_at >= \(bind: range.start) AND e.starts_at < \(bind: range.end)
+            LEFT JOIN event_registrations r ON r.event_id = e.id AND r.attendance = \(bind: Registration.Attendance.attended.rawValue)
+            WHERE \(inChapters("c.id")) GROUP BY c.name ORDER BY c.name
+            """).all() {
+            counts[try row.decode(column: "name", as: String.self)] = (try row.decode(column: "n", as: Int.self), try row.decode(column: "attended", as: Int.self))
+        }
+        let names = counts.keys.sorted()
+        return ChartModel(id: "chapters", title: t("analytics.chart.chapters"), series: [t("analytics.series.events"), t("analytics.series.attended")],
+                          groups: names.map { ($0, [counts[$0]?.events ?? 0, counts[$0]?.attended ?? 0]) },
+                          summary: t("analytics.summary.chapters", String(names.count)))
+    }
+
     func attendanceChart(_ events: [EventFigure], _ t: Translator) -> ChartModel {
         let byMonth = Dictionary(grouping: events, by: \.month)
         let groups = range.months.map { month -> (label: String, values: [Int]) in
@@ -339,6 +357,8 @@ struct AnalyticsPage: Encodable, Sendable {
         let events = try await figures.events()
         var charts = [try await figures.members(t), try await figures.applications(t), figures.eventsChart(events, t), figures.attendanceChart(events, t),
                       figures.ratesChart(events, t), figures.mealChart(events, t), try await figures.binomesChart(t)]
+        // Side by side, chapters are for whoever sees several.
+        if scope.chapters.map({ $0.count > 1 }) ?? true { charts.insert(try await figures.eventsPerChapterChart(t), at: 3) }
         for index in charts.indices {
             var query = ["chart=\(charts[index].id)"]
             for key in ["chapter", "from", "to"] { if let value = scope.values[key], !value.isEmpty, scope.errors.isEmpty { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") } }
