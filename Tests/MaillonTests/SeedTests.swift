@@ -81,6 +81,13 @@ struct SeedTests {
         #expect(names[0] == names[1], "the same size gives the same community")
     }
 
+    @Test("Generated members' handles never collide, however many share a name (50,000 for the benchmarks)")
+    func generatedHandles() {
+        let handles = (0..<50_000).map { DemoCommunity.handle("Adam Richard", number: $0) }
+        #expect(Set(handles).count == 50_000)
+        #expect(handles[0] == "adam-richard-0" && Mentions.handles(in: "merci @" + handles[46_655]) == [handles[46_655]])
+    }
+
     @Test("seed --posts adds a 300-post thread in Lyon's space and threads of twenty elsewhere, indexed for search")
     func generatedPosts() async throws {
         try await withMaillon { ctx in

@@ -73,6 +73,9 @@ struct DemoCommunity {
     ]
 
     /// A small deterministic generator (SplitMix64): same seed, same community.
+    /// A generated member's handle: their name and their number, unique however many share the name.
+    static func handle(_ name: String, number: Int) -> String { "\(Slug.make(name).prefix(40))-\(String(number, radix: 36))" }
+
     /// The demo's deterministic numbers: the same community on every machine.
     typealias Generator = SplitMix
 
@@ -373,6 +376,9 @@ struct DemoCommunity {
         let userID = UUID()
         let user = User(id: userID, email: email, passwordHash: passwordHash, name: "\(first) \(last)", role: .member, locale: random.chance(85) ? .fr : .en)
         user.emailVerifiedAt = now
+        // Tens of thousands of generated people share a few thousand names: a handle from the member's
+        // number cannot collide, where a random suffix would (the handles' index is unique).
+        user.handle = Self.handle(user.name, number: number)
         rows.users.append(user)
         let (chapterID, cities) = chapters[number % chapters.count]
         let profession = random.pick(Profession.all)
