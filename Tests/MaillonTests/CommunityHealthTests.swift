@@ -211,6 +211,21 @@ struct BinomeTests {
         #expect(strangers.count == 1, "three people: one trio")
     }
 
+    @Test("Twelve tight months in memory (fourteen people, six months of memory): everyone placed each month, never a recent partner, a trio only for an odd number", arguments: [14, 15])
+    func tightMonths(count: Int) {
+        let people = (0..<count).map { _ in Pairer.Candidate(id: UUID(), chapter: nil) }
+        var rounds: [[[UUID]]] = []
+        for month in 0..<12 {
+            var recent: [UUID: Set<UUID>] = [:]
+            for round in rounds.suffix(Pairer.memory) { for group in round { for a in group { for b in group where a != b { recent[a, default: []].insert(b) } } } }
+            let groups = Pairer(recent: recent, met: []).pair(people, seed: UInt64(month * 31 + count)).map(\.members)
+            #expect(Set(groups.flatMap { $0 }).count == count, "month \(month): everyone placed")
+            #expect(groups.filter { $0.count == 3 }.count == count % 2, "month \(month): \(groups.map(\.count))")
+            for group in groups { for a in group { for b in group where a != b { #expect(!(recent[a]?.contains(b) ?? false), "month \(month): a recent partner") } } }
+            rounds.append(groups)
+        }
+    }
+
     @Test("Twelve months on the generated community: everyone who opted in is paired each month, nobody twice with the same person within six months")
     func twelveMonths() async throws {
         try await withMaillon { ctx in

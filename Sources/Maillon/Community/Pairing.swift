@@ -64,10 +64,32 @@ struct Pairer {
             remote += left
         }
         remote += shuffled.filter { $0.chapter == nil }
-        let (made, left) = greedy(remote)
-        groups += made.map { pair in
-            let chapters = Set(candidates.filter { pair.contains($0.id) }.map(\.chapter))
-            return Group(members: pair, chapter: chapters.count == 1 ? chapters.first ?? nil : nil, strangers: strangers(pair[0], pair[1]))
+        let chapterOf = Dictionary(candidates.map { ($0.id, $0.chapter) }, uniquingKeysWith: { a, _ in a })
+        func group(_ a: UUID, _ b: UUID) -> Group {
+            let chapter = chapterOf[a] ?? nil
+            return Group(members: [a, b], chapter: chapter != nil && chapter == (chapterOf[b] ?? nil) ? chapter : nil, strangers: strangers(a, b))
+        }
+        var (made, left) = greedy(remote)
+        groups += made.map { group($0[0], $0[1]) }
+        made = []
+        // Two or more left (the last ones had met recently): swap partners with a pair, so that only
+        // an odd number ever makes a trio.
+        repair: while left.count >= 2 {
+            for (i, x) in left.enumerated() {
+                for (j, y) in left.enumerated() where j > i {
+                    for index in groups.indices where groups[index].members.count == 2 {
+                        let (a, b) = (groups[index].members[0], groups[index].members[1])
+                        let swaps = [(a, b), (b, a)].filter { allowed(x.id, $0.0) && allowed(y.id, $0.1) }
+                        guard let (p, q) = swaps.first else { continue }
+                        groups[index] = group(x.id, p)
+                        groups.append(group(y.id, q))
+                        left.remove(at: j)
+                        left.remove(at: i)
+                        continue repair
+                    }
+                }
+            }
+            break
         }
         // Whoever is left joins a pair they may meet, in their chapter if possible: the trio.
         for person in left {
