@@ -90,15 +90,20 @@ struct RadarFactsLoader {
 
     /// Members of `chapter` (nil: every chapter) who have not opted out, without its ambassadors.
     func facts(chapter: UUID?) async throws -> [RadarFacts] {
+        // The members straight from `profiles_radar_idx`; the few accounts that are not members (admins
+        // with a profile) by the role index, rather than a lookup of every member's account.
+        let others = Role.allCases.filter { $0 != .member }.map(\.rawValue)
         let members: SQLQueryString = chapter.map {
             """
-            SELECT p.user_id FROM profiles p JOIN users u ON u.id = p.user_id
-            WHERE p.home_chapter_id = \(bind: $0) AND p.radar_opt_out = \(bind: false) AND u.role = \(bind: Role.member.rawValue)
+            SELECT p.user_id FROM profiles p
+            WHERE p.home_chapter_id = \(bind: $0) AND p.radar_opt_out = \(bind: false)
+            AND p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: others)))
             AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = \(bind: $0))
             """
         } ?? """
-            SELECT p.user_id FROM profiles p JOIN users u ON u.id = p.user_id
-            WHERE p.radar_opt_out = \(bind: false) AND u.role = \(bind: Role.member.rawValue) AND p.home_chapter_id IS NOT NULL
+            SELECT p.user_id FROM profiles p
+            WHERE p.home_chapter_id IS NOT NULL AND p.radar_opt_out = \(bind: false)
+            AND p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: others)))
             AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = p.home_chapter_id)
             """
         return try await load(members)
@@ -111,13 +116,11 @@ struct RadarFactsLoader {
 
     private func load(_ members: SQLQueryString) async throws -> [RadarFacts] {
         var facts: [UUID: RadarFacts] = [:]
-        for row in try await db.raw("""
-            SELECT p.user_id, p.joined_at, p.chapter_since, p.last_active_at, u.last_sign_in_at FROM profiles p JOIN users u ON u.id = p.user_id
-            WHERE p.user_id IN (\(members))
-            """).all() {
+        // `last_active_at` is stamped at each sign-in (with the account's `last_sign_in_at`).
+        for row in try await db.raw("SELECT p.user_id, p.joined_at, p.last_active_at FROM profiles p WHERE p.user_id IN (\(members))").all() {
             let id = try row.decode(column: "user_id", as: UUID.self)
             var fact = RadarFacts(userID: id, joinedAt: try row.decode(column: "joined_at", as: Date.self))
-            fact.lastSignInAt = [try row.decode(column: "last_active_at", as: Date?.self), try row.decode(column: "last_sign_in_at", as: Date?.self)].compactMap { $0 }.max()
+            fact.lastSignInAt = try row.decode(column: "last_active_at", as: Date?.self)
             facts[id] = fact
         }
         guard !facts.isEmpty else { return [] }

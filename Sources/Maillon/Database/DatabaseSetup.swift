@@ -67,5 +67,6 @@ enum DatabaseSetup {
         migrations.add(Migrations029.CreateDirectMessages())
         migrations.add(Migrations030.CreateMessageReports())
         migrations.add(Migrations031.CreateCommunityHealth())
+        migrations.add(Migrations032.AddCommunityHealthIndexes())
     }
 }
