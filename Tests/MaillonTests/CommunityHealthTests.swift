@@ -6,6 +6,19 @@ import Testing
 import Vapor
 import VaporTesting
 
+/// A past event's seat, with what the organisers noted on the day.
+func recordAttendance(_ ctx: TestContext, at event: Event, of user: User, _ attendance: Registration.Attendance) async throws {
+    let registration = Registration()
+    registration.$event.id = try event.requireID()
+    registration.$user.id = try user.requireID()
+    registration.status = .confirmed
+    registration.note = ""
+    registration.attendance = attendance
+    registration.createdAt = ctx.time.now()
+    registration.updatedAt = ctx.time.now()
+    try await registration.create(on: ctx.db)
+}
+
 @Suite("Isolation radar")
 struct RadarTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -356,15 +369,7 @@ struct BuddyTests {
             let nadia = try await member(ctx, "Nadia Nouvelle", "nadia@example.org", lyon)
             let vera = try await member(ctx, "Véra Habituée", "vera@example.org", lyon)
             let veteran = try #require(try await User.query(on: ctx.db).filter(\.$email == "vera@example.org").first())
-            let attended = Registration()
-            attended.$event.id = try past.requireID()
-            attended.$user.id = try veteran.requireID()
-            attended.status = .confirmed
-            attended.note = ""
-            attended.attendance = .attended
-            attended.createdAt = ctx.time.now()
-            attended.updatedAt = ctx.time.now()
-            try await attended.create(on: ctx.db)
+            try await recordAttendance(ctx, at: past, of: veteran, .attended)
             try await bruno.post("/account/community", ["radar": "yes", "buddy": "yes"])
             let path = "/events/\(try event.requireID())/register"
 
@@ -451,17 +456,8 @@ struct ConsoleAnalyticsTests {
             let coming = try await makeEvent(ctx, chapter: lyon, title: "Repas de décembre", capacity: 40, inDays: 8)
             try await lea.post("/events/\(try coming.requireID())/register")
             let past = try await makeEvent(ctx, chapter: lyon, title: "Afterwork d'octobre", capacity: 20, inDays: -20, kind: .afterwork)
-            for (user, attendance) in [(leaUser, Registration.Attendance.attended)] + [(try #require(try await User.query(on: ctx.db).filter(\.$email == "marc@example.org").first()), .noShow)] {
-                let registration = Registration()
-                registration.$event.id = try past.requireID()
-                registration.$user.id = try user.requireID()
-                registration.status = .confirmed
-                registration.note = ""
-                registration.attendance = attendance
-                registration.createdAt = ctx.time.now()
-                registration.updatedAt = ctx.time.now()
-                try await registration.create(on: ctx.db)
-            }
+            try await recordAttendance(ctx, at: past, of: leaUser, .attended)
+            try await recordAttendance(ctx, at: past, of: try #require(try await User.query(on: ctx.db).filter(\.$email == "marc@example.org").first()), .noShow)
             let page = try await lead.get("/chapters/lyon/console")
             #expect(page.status == .ok)
             let html = page.html
