@@ -81,6 +81,9 @@ struct MessagesTests {
             #expect(refused.status == .unprocessableEntity && blocked.status == .unprocessableEntity)
             #expect(refused.html.contains("ne reçoit pas de messages privés") && blocked.html.contains("ne reçoit pas de messages privés"))
             #expect(!(try await writer.get("/members/\(people[1].requireID())").html.contains("/messages/new?to=")), "no button when messages are refused")
+            // Either way: the one who blocked cannot start a conversation with the one they blocked either (and is told why).
+            let back = try await zoe.post("/messages/new", ["to": people[0].requireID().uuidString, "body": "Finalement…"])
+            #expect(back.status == .unprocessableEntity && back.html.contains("Vous avez bloqué ce membre"))
 
             // In the group, the writer still writes; Zoé sees nothing of it and is not told; the others are.
             let group = try #require(try await Conversation.query(on: ctx.db).first())

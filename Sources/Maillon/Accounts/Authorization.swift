@@ -126,6 +126,13 @@ extension Request {
         return user
     }
 
+    /// The signed-in member (or admin); anyone else signed in is refused.
+    func requireMember() throws -> User {
+        let user = try requireUser()
+        guard user.isMember else { throw PageError.forbidden }
+        return user
+    }
+
     /// The signed-in person, allowed to manage their own account (sign in first otherwise).
     func requireAccountOwner() throws -> User {
         let user = try requireUser()

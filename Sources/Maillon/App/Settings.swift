@@ -86,6 +86,13 @@ public struct Settings: Sendable {
             guard let parsed = Int(raw), parsed > 0 else { throw SettingsError.invalid(key, raw) }
             return parsed
         }
+        /// A whole number within `range`, `fallback` when unset.
+        func bounded(_ name: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
+            try value(name).map {
+                guard let number = Int($0), range.contains(number) else { throw SettingsError.invalid(name, $0) }
+                return number
+            } ?? fallback
+        }
         let serving = arguments.first.map { $0 == "serve" } ?? true
         func option(_ names: [String]) -> String? {
             guard serving, let index = arguments.firstIndex(where: { names.contains($0) }), index + 1 < arguments.count else { return nil }
@@ -152,10 +159,7 @@ public struct Settings: Sendable {
             )
         }
 
-        let contributionPercent = try value("CONTRIBUTION_PERCENT").map {
-            guard let percent = Int($0), (0...50).contains(percent) else { throw SettingsError.invalid("CONTRIBUTION_PERCENT", $0) }
-            return percent
-        } ?? 5
+        let contributionPercent = try bounded("CONTRIBUTION_PERCENT", 0...50, 5)
         var settings = Settings(
             database: database,
             host: host,
@@ -185,20 +189,8 @@ public struct Settings: Sendable {
         settings.disabilityReferentName = value("DISABILITY_REFERENT_NAME")
         settings.disabilityReferentContact = value("DISABILITY_REFERENT_CONTACT")
         settings.disabilityReferentEmail = value("DISABILITY_REFERENT_EMAIL").map(EmailAddress.normalise)
-        settings.convocationDays = try value("CONVOCATION_DAYS").map {
-            guard let days = Int($0), (1...60).contains(days) else { throw SettingsError.invalid("CONVOCATION_DAYS", $0) }
-            return days
-        } ?? 7
-        settings.coldSurveyDays = try value("COLD_SURVEY_DAYS").map {
-            guard let days = Int($0), (7...365).contains(days) else { throw SettingsError.invalid("COLD_SURVEY_DAYS", $0) }
-            return days
-        } ?? 60
-        func bounded(_ name: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
-            try value(name).map {
-                guard let number = Int($0), range.contains(number) else { throw SettingsError.invalid(name, $0) }
-                return number
-            } ?? fallback
-        }
+        settings.convocationDays = try bounded("CONVOCATION_DAYS", 1...60, 7)
+        settings.coldSurveyDays = try bounded("COLD_SURVEY_DAYS", 7...365, 60)
         settings.radar = RadarThresholds(quietWeeks: try bounded("RADAR_QUIET_WEEKS", 2...52, 8),
                                          firstEventDays: try bounded("RADAR_FIRST_EVENT_DAYS", 7...180, 30),
                                          cancellations: try bounded("RADAR_CANCELLATIONS", 2...10, 3),

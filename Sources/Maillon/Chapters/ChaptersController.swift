@@ -124,8 +124,7 @@ struct ChaptersController: RouteCollection {
     }
 
     @Sendable func follow(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
+        let user = try req.requireMember()
         let chapter = try await Self.find(req)
         let existing = try await ChapterFollow.query(on: req.db).filter(\.$chapter.$id == chapter.requireID()).filter(\.$user.$id == user.requireID()).first()
         if let existing {

@@ -313,7 +313,6 @@ struct AnalyticsPage: Encodable, Sendable {
     let charts: [ChartModel]
     let figures: [String]
     let dormant: [String]
-    let showsDormant: Bool
 
     /// What the request asks for, checked: the chapters it may see, and the months.
     struct Scope {
@@ -351,14 +350,24 @@ struct AnalyticsPage: Encodable, Sendable {
         return scope
     }
 
-    static func charts(_ req: Request, _ scope: Scope) async throws -> (charts: [ChartModel], figures: CommunityFigures) {
+    static let eventCharts: Set = ["events", "attendance", "rates", "meal"]
+
+    /// The charts in page order, or only the one named `only` (a CSV download computes nothing else).
+    static func charts(_ req: Request, _ scope: Scope, only: String? = nil) async throws -> (charts: [ChartModel], figures: CommunityFigures) {
         let t = req.t
         let figures = CommunityFigures(db: req.db as! any SQLDatabase, chapters: scope.chapters, range: scope.range)
-        let events = try await figures.events()
-        var charts = [try await figures.members(t), try await figures.applications(t), figures.eventsChart(events, t), figures.attendanceChart(events, t),
-                      figures.ratesChart(events, t), figures.mealChart(events, t), try await figures.binomesChart(t)]
+        func wanted(_ id: String) -> Bool { only == nil || only == id }
+        let events = only.map(eventCharts.contains) ?? true ? try await figures.events() : []
+        var charts: [ChartModel] = []
+        if wanted("members") { charts.append(try await figures.members(t)) }
+        if wanted("applications") { charts.append(try await figures.applications(t)) }
+        if wanted("events") { charts.append(figures.eventsChart(events, t)) }
         // Side by side, chapters are for whoever sees several.
-        if scope.chapters.map({ $0.count > 1 }) ?? true { charts.insert(try await figures.eventsPerChapterChart(t), at: 3) }
+        if wanted("chapters"), scope.chapters.map({ $0.count > 1 }) ?? true { charts.append(try await figures.eventsPerChapterChart(t)) }
+        if wanted("attendance") { charts.append(figures.attendanceChart(events, t)) }
+        if wanted("rates") { charts.append(figures.ratesChart(events, t)) }
+        if wanted("meal") { charts.append(figures.mealChart(events, t)) }
+        if wanted("binomes") { charts.append(try await figures.binomesChart(t)) }
         for index in charts.indices {
             var query = ["chart=\(charts[index].id)"]
             for key in ["chapter", "from", "to"] { if let value = scope.values[key], !value.isEmpty, scope.errors.isEmpty { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") } }
@@ -384,6 +393,6 @@ struct AnalyticsPage: Encodable, Sendable {
         return AnalyticsPage(
             heading: t("analytics.heading"), filter: [filter], charts: charts,
             figures: try await figures.missionsAndTrainings(t) + [t("analytics.radar", String(radar.listed), String(radar.watched))],
-            dormant: try await figures.dormantChapters(now: req.now), showsDormant: true)
+            dormant: try await figures.dormantChapters(now: req.now))
     }
 }

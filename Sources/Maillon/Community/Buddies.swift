@@ -24,15 +24,17 @@ struct FirstEventBuddies {
         }
         let profile = try await Profile.query(on: db).filter(\.$user.$id == userID).first()
         guard registration.status == .confirmed, profile?.buddyVolunteer == true else { return }
-        let greeted = try await BuddyIntroduction.query(on: db).filter(\.$event.$id == eventID).all(\.$newcomer.$id)
-        let waiting = try await Registration.query(on: db).filter(\.$event.$id == eventID).filter(\.$status != .cancelled)
-            .filter(\.$user.$id != userID).filter(\.$user.$id !~ greeted).sort(\.$createdAt).all(\.$user.$id)
-        var count = try await BuddyIntroduction.query(on: db).filter(\.$event.$id == eventID).filter(\.$buddy.$id == userID).count()
-        for newcomer in waiting where count < Self.perBuddy {
-            guard try await isNewcomer(newcomer) else { continue }
-            try await introduce(newcomer, to: userID, at: event)
-            count += 1
-        }
+        let room = Self.perBuddy - (try await BuddyIntroduction.query(on: db).filter(\.$event.$id == eventID).filter(\.$buddy.$id == userID).count())
+        guard room > 0 else { return }
+        // The event's newcomers still without a buddy, in one query.
+        let waiting = try await (db as! any SQLDatabase).raw("""
+            SELECT r.user_id FROM event_registrations r
+            WHERE r.event_id = \(bind: eventID) AND r.status <> \(bind: Registration.Status.cancelled.rawValue) AND r.user_id <> \(bind: userID)
+            AND NOT EXISTS (SELECT 1 FROM buddy_introductions b WHERE b.event_id = r.event_id AND b.newcomer_id = r.user_id)
+            AND NOT EXISTS (SELECT 1 FROM event_registrations a WHERE a.user_id = r.user_id AND a.attendance = \(bind: Registration.Attendance.attended.rawValue))
+            ORDER BY r.created_at LIMIT \(unsafeRaw: String(room))
+            """).all().map { try $0.decode(column: "user_id", as: UUID.self) }
+        for newcomer in waiting { try await introduce(newcomer, to: userID, at: event) }
     }
 
     private func isNewcomer(_ userID: UUID) async throws -> Bool {

@@ -22,12 +22,6 @@ struct CommunityController: RouteCollection {
         routes.get(SiteURL.route(SiteURL.analyticsCSV), use: analyticsCSV)
     }
 
-    private func member(_ req: Request) throws -> User {
-        let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
-        return user
-    }
-
     private func ownProfile(_ req: Request, _ user: User) async throws -> Profile {
         guard let profile = try await Profile.query(on: req.db).filter(\.$user.$id == user.requireID()).first() else { throw PageError.forbidden }
         return profile
@@ -72,13 +66,13 @@ struct CommunityController: RouteCollection {
     // MARK: One's own choices and radar
 
     @Sendable func settings(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let page = try await CommunitySettingsPage.build(req, user: user, profile: try await ownProfile(req, user))
         return try await req.renderPage("community-settings", title: page.heading, page)
     }
 
     @Sendable func saveSettings(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let profile = try await ownProfile(req, user)
         let values = try await req.formValues()
         let optOut = values["radar"] != "yes"
@@ -111,7 +105,7 @@ struct CommunityController: RouteCollection {
     }
 
     @Sendable func checkInForm(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         var values: [String: String] = [:]
         if let this = try await CheckIn.query(on: req.db).filter(\.$user.$id == user.requireID()).filter(\.$month == Month.key(req.now)).first() {
             values = ["score": String(this.score), "note": this.note ?? ""]
@@ -120,7 +114,7 @@ struct CommunityController: RouteCollection {
     }
 
     @Sendable func checkIn(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         var form = FormReader(try await req.formValues())
         let score = form.number("score", 1...5, required: true, invalid: "field.invalid_choice")
         let note = form.text("note", max: 1000)
@@ -135,13 +129,13 @@ struct CommunityController: RouteCollection {
     // MARK: Binômes
 
     @Sendable func binomes(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let page = try await BinomesPage.build(req, user: user, profile: try await ownProfile(req, user))
         return try await req.renderPage("binomes", title: page.heading, page)
     }
 
     @Sendable func answerBinome(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         guard let pairingID = req.parameters.get("pairing", as: UUID.self),
               let answer = req.parameters.get("answer").flatMap(PairingMember.Outcome.init(rawValue:)), answer != .pending,
               let mine = try await PairingMember.query(on: req.db).filter(\.$pairing.$id == pairingID).filter(\.$user.$id == user.requireID()).first()
@@ -191,7 +185,7 @@ struct CommunityController: RouteCollection {
         let scope = try await AnalyticsPage.scope(req)
         guard scope.errors.isEmpty else { throw Abort(.unprocessableEntity) }
         let wanted = req.query[String.self, at: "chart"] ?? ""
-        guard let chart = try await AnalyticsPage.charts(req, scope).charts.first(where: { $0.id == wanted }) else { throw PageError.notFound }
+        guard let chart = try await AnalyticsPage.charts(req, scope, only: wanted).charts.first else { throw PageError.notFound }
         let response = Response(status: .ok, body: .init(string: chart.csv))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(chart.id)-\(Month.key(scope.range.first))-\(Month.key(scope.range.last)).csv\"")

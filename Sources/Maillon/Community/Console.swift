@@ -71,21 +71,22 @@ struct ConsolePage: Encodable, Sendable {
         // Events: coming ones with their fill, the last twelve months' with attendance and no-shows.
         let coming = try await Event.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$status == .scheduled)
             .filter(\.$startsAt > now).sort(\.$startsAt).limit(20).all()
-        let waiting = try await counts(sql, """
-            SELECT event_id AS id, COUNT(*) AS n FROM event_registrations WHERE status = \(bind: Registration.Status.waitlisted.rawValue)
-            AND event_id IN (SELECT id FROM events WHERE chapter_id = \(bind: chapterID) AND starts_at > \(bind: now)) GROUP BY event_id
-            """)
         let past = try await Event.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$status == .scheduled)
             .filter(\.$startsAt <= now).filter(\.$startsAt > now.addingTimeInterval(-365 * 86400)).sort(\.$startsAt, .descending).limit(30).all()
-        let pastIDs = past.compactMap(\.id)
-        let attended = try await counts(sql, pastIDs.isEmpty ? "SELECT NULL AS id, 0 AS n WHERE 1 = 0" : """
-            SELECT event_id AS id, COUNT(*) AS n FROM event_registrations WHERE attendance = \(bind: Registration.Attendance.attended.rawValue)
-            AND event_id IN (\(binds: pastIDs)) GROUP BY event_id
-            """)
-        let noShows = try await counts(sql, pastIDs.isEmpty ? "SELECT NULL AS id, 0 AS n WHERE 1 = 0" : """
-            SELECT event_id AS id, COUNT(*) AS n FROM event_registrations WHERE attendance = \(bind: Registration.Attendance.noShow.rawValue)
-            AND event_id IN (\(binds: pastIDs)) GROUP BY event_id
-            """)
+        // Waiting lists, attendance and no-shows of the events listed, in one grouped query.
+        var waiting: [UUID: Int] = [:], attended: [UUID: Int] = [:], noShows: [UUID: Int] = [:]
+        let listed = (coming + past).compactMap(\.id)
+        for row in try await (listed.isEmpty ? [] : sql.raw("""
+            SELECT event_id, status, attendance, COUNT(*) AS n FROM event_registrations WHERE event_id IN (\(binds: listed)) GROUP BY event_id, status, attendance
+            """).all()) {
+            let id = try row.decode(column: "event_id", as: UUID.self), n = try row.decode(column: "n", as: Int.self)
+            if try row.decode(column: "status", as: String.self) == Registration.Status.waitlisted.rawValue { waiting[id, default: 0] += n }
+            switch try row.decode(column: "attendance", as: String?.self).flatMap(Registration.Attendance.init(rawValue:)) {
+            case .attended: attended[id, default: 0] += n
+            case .noShow: noShows[id, default: 0] += n
+            case nil: break
+            }
+        }
         func percent(_ part: Int, _ whole: Int) -> String { whole > 0 ? "\(part * 100 / whole) %" : "—" }
 
         // Mandates: who runs the chapter since when, and who stepped down with what notes.
@@ -122,15 +123,6 @@ struct ConsolePage: Encodable, Sendable {
             links: [.init(url: SiteURL.chapterWelcome(chapter.slug), label: t("chapter.to_welcome")),
                     .init(url: SiteURL.chapterRadar(chapter.slug), label: t("chapter.radar")),
                     .init(url: SiteURL.analytics + "?chapter=" + chapter.slug, label: t("analytics.heading"))])
-    }
-
-    private static func counts(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> [UUID: Int] {
-        var counts: [UUID: Int] = [:]
-        for row in try await sql.raw(query).all() {
-            guard let id = try row.decode(column: "id", as: UUID?.self) else { continue }
-            counts[id] = try row.decode(column: "n", as: Int.self)
-        }
-        return counts
     }
 }
 

@@ -18,6 +18,7 @@ public struct RadarThresholds: Sendable, Equatable {
 struct RadarFacts: Sendable {
     let userID: UUID
     let joinedAt: Date
+    var homeChapter: UUID? = nil
     var lastAttendedAt: Date?
     var attendedAny = false
     var lastWrittenAt: Date?
@@ -117,9 +118,10 @@ struct RadarFactsLoader {
     private func load(_ members: SQLQueryString) async throws -> [RadarFacts] {
         var facts: [UUID: RadarFacts] = [:]
         // `last_active_at` is stamped at each sign-in (with the account's `last_sign_in_at`).
-        for row in try await db.raw("SELECT p.user_id, p.joined_at, p.last_active_at FROM profiles p WHERE p.user_id IN (\(members))").all() {
+        for row in try await db.raw("SELECT p.user_id, p.joined_at, p.last_active_at, p.home_chapter_id FROM profiles p WHERE p.user_id IN (\(members))").all() {
             let id = try row.decode(column: "user_id", as: UUID.self)
-            var fact = RadarFacts(userID: id, joinedAt: try row.decode(column: "joined_at", as: Date.self))
+            var fact = RadarFacts(userID: id, joinedAt: try row.decode(column: "joined_at", as: Date.self),
+                                  homeChapter: try row.decode(column: "home_chapter_id", as: UUID?.self))
             fact.lastSignInAt = try row.decode(column: "last_active_at", as: Date?.self)
             facts[id] = fact
         }

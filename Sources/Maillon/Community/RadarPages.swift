@@ -15,6 +15,13 @@ extension RadarSignal {
     }
 }
 
+extension RadarAction {
+    /// "Call on 3 December, by Ambre Lyon", in the reader's language (`by` loaded).
+    func summary(_ t: Translator, _ locale: AppLocale) -> String {
+        t("radar.last_action", t("radar.action.\(kind.rawValue)"), DateFormatting.date(createdAt, locale), by?.name ?? t("person.former_member"))
+    }
+}
+
 /// A chapter's radar for its ambassadors: each person with the signals that put them there, a
 /// suggested action, what was last done, and a form to record an action.
 struct RadarPage: Encodable, Sendable {
@@ -53,7 +60,7 @@ struct RadarPage: Encodable, Sendable {
         }
         let people = Array(listed.prefix(limit))
         let ids: [UUID] = people.map { $0.facts.userID }
-        let users = Dictionary(try await (ids.isEmpty ? [] : User.query(on: req.db).filter(\.$id ~~ ids).all()).map { ($0.id ?? UUID(), $0) }, uniquingKeysWith: { a, _ in a })
+        let names = try await DiscussionNames.of(ids, on: req.db)
         let pairs = Set(try await (ids.isEmpty ? [] : Profile.query(on: req.db).filter(\.$user.$id ~~ ids).filter(\.$pairingOptIn == true).all(\.$user.$id)))
         var lastActions: [UUID: RadarAction] = [:]
         for action in try await (ids.isEmpty ? [] : RadarAction.query(on: req.db).filter(\.$chapter.$id == chapterID).filter(\.$member.$id ~~ ids)
@@ -72,14 +79,12 @@ struct RadarPage: Encodable, Sendable {
                 case .binome: t("radar.suggest.binome")
                 case .call, .other: t("radar.suggest.call")
                 }
-                let last = lastActions[id].map {
-                    t("radar.last_action", t("radar.action.\($0.kind.rawValue)"), DateFormatting.date($0.createdAt, req.locale), $0.by?.name ?? t("person.former_member"))
-                }
+                let last = lastActions[id].map { $0.summary(t, req.locale) }
                 let action = SiteURL.chapterRadarAction(chapter.slug, id)
                 let values = refused?.member == id ? refused?.values ?? [:] : [:]
                 let errors = refused?.member == id ? refused?.errors ?? FormErrors() : FormErrors()
                 return Person(
-                    name: users[id]?.name ?? t("person.former_member"), profileURL: SiteURL.member(id), signals: signals.map { $0.text(t) },
+                    name: names.name(id, t), profileURL: SiteURL.member(id), signals: signals.map { $0.text(t) },
                     suggestion: suggestion, checkInNote: facts.checkIn?.note, lastAction: last,
                     forms: [FormModel(id: "radar-\(id.uuidString)", action: action, submitLabel: t("radar.mark_done"), fields: [
                         .init(name: "kind", label: t("radar.field.kind"), type: "select", error: errors["kind"].map { t($0) }, options: RadarAction.Kind.allCases.map {
@@ -120,7 +125,7 @@ struct CommunitySettingsPage: Encodable, Sendable {
             heading: t("community.heading"), intro: t("community.intro"),
             signals: signals.map { $0.text(t) }, noSignals: t(profile.radarOptOut ? "community.radar_off" : "community.no_signals"),
             checkIns: checkIns.map { t("community.check_in_line", $0.month, String($0.score)) + ($0.note.map { " — " + $0 } ?? "") },
-            actions: actions.map { t("radar.last_action", t("radar.action.\($0.kind.rawValue)"), DateFormatting.date($0.createdAt, req.locale), $0.by?.name ?? t("person.former_member")) + ($0.note.map { " — " + $0 } ?? "") },
+            actions: actions.map { $0.summary(t, req.locale) + ($0.note.map { " — " + $0 } ?? "") },
             forms: [form])
     }
 }
@@ -143,13 +148,9 @@ struct RadarCountsPage: Encodable, Sendable {
         let sql = req.db as! any SQLDatabase
         let thresholds = req.maillon.settings.radar
         let facts = try await RadarFactsLoader(db: sql, now: now).facts(chapter: nil)
-        var homes: [UUID: UUID] = [:]
-        for row in try await sql.raw("SELECT user_id, home_chapter_id FROM profiles WHERE home_chapter_id IS NOT NULL").all() {
-            homes[try row.decode(column: "user_id", as: UUID.self)] = try row.decode(column: "home_chapter_id", as: UUID.self)
-        }
         var members: [UUID: Int] = [:], listed: [UUID: Int] = [:], kinds: [UUID: [Int: Int]] = [:]
         for fact in facts {
-            guard let chapter = homes[fact.userID] else { continue }
+            guard let chapter = fact.homeChapter else { continue }
             members[chapter, default: 0] += 1
             let signals = Radar.signals(fact, now: now, thresholds: thresholds)
             if !signals.isEmpty { listed[chapter, default: 0] += 1 }

@@ -159,12 +159,13 @@ struct Discussing {
         try await state(thread.requireID(), user.requireID()) { $0.following = following }
     }
 
-    /// The member has read the thread up to now. Nothing is written when they had already read its
-    /// last post, so reading a thread again costs no write.
-    func markRead(_ thread: DiscussionThread, by user: User) async throws {
-        if let read = try await ThreadState.query(on: database).filter(\.$thread.$id == thread.requireID()).filter(\.$user.$id == user.requireID()).first()?.lastReadAt,
-           read >= thread.lastPostAt { return }
-        try await state(thread.requireID(), user.requireID()) { $0.lastReadAt = now }
+    /// The member has read the thread up to now; `state` is theirs as the page read it. Nothing is
+    /// written when they had already read its last post, so reading a thread again costs no write.
+    func markRead(_ thread: DiscussionThread, by user: User, state: ThreadState?) async throws {
+        if let read = state?.lastReadAt, read >= thread.lastPostAt { return }
+        guard let state else { return try await self.state(thread.requireID(), user.requireID()) { $0.lastReadAt = now } }
+        state.lastReadAt = now
+        try await state.update(on: database)
     }
 
     /// Join or leave a theme space; mute or unmute any space.
@@ -187,7 +188,7 @@ struct Discussing {
 
     /// The member's row for a thread, made if missing, changed by `change`.
     private func state(_ threadID: UUID, _ userID: UUID, _ change: (ThreadState) -> Void) async throws {
-        if let existing = try await ThreadState.query(on: database).filter(\.$thread.$id == threadID).filter(\.$user.$id == userID).first() {
+        if let existing = try await ThreadState.of(thread: threadID, user: userID, on: database) {
             change(existing)
             try await existing.update(on: database)
             return

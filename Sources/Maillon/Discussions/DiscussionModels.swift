@@ -145,4 +145,9 @@ public final class ThreadState: Model, @unchecked Sendable {
     @OptionalField(key: "following") public var following: Following?
 
     public init() {}
+
+    /// A member's state of a thread, if they have one yet.
+    static func of(thread: UUID, user: UUID, on db: any Database) async throws -> ThreadState? {
+        try await query(on: db).filter(\.$thread.$id == thread).filter(\.$user.$id == user).first()
+    }
 }

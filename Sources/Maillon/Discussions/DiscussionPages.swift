@@ -10,8 +10,7 @@ struct DiscussionReader: Sendable {
     let principal: Principal?
 
     static func of(_ req: Request) async throws -> DiscussionReader {
-        let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
+        let user = try req.requireMember()
         let id = try user.requireID()
         let home = try await Profile.query(on: req.db).filter(\.$user.$id == id).first()?.$homeChapter.id
         return DiscussionReader(user: user, userID: id, homeChapter: home, principal: req.principal)
@@ -157,9 +156,9 @@ struct SpacePage: Encodable, Sendable {
         let states = Dictionary(try await ThreadState.query(on: req.db).filter(\.$user.$id == reader.userID).filter(\.$thread.$id ~~ threads.compactMap(\.id)).all()
             .map { ($0.$thread.id, $0) }, uniquingKeysWith: { a, _ in a })
         let membership = try await SpaceMember.query(on: req.db).filter(\.$space.$id == spaceID).filter(\.$user.$id == reader.userID).first()
+        let since = max(reader.user.createdAt ?? .distantPast, req.now.addingTimeInterval(-DiscussionReader.unreadWindow))
         let rows = threads.map { thread in
             let lastRead = states[thread.id ?? UUID()]?.lastReadAt
-            let since = max(reader.user.createdAt ?? .distantPast, req.now.addingTimeInterval(-DiscussionReader.unreadWindow))
             let unread = thread.lastPostAt > since && (lastRead.map { thread.lastPostAt > $0 } ?? true)
             return Row(title: thread.title, url: SiteURL.discussionThread(thread.id ?? UUID()),
                        byline: t("discussion.byline", names.name(thread.$author.id, t), DateFormatting.dateTime(thread.lastPostAt, req.locale)),
@@ -248,7 +247,8 @@ struct ThreadPage: Encodable, Sendable {
 
     static let perPage = 30
 
-    static func build(_ req: Request, _ reader: DiscussionReader, _ space: Space, _ thread: DiscussionThread,
+    /// `state`: the reader's state of the thread (read by the handler, which marks the thread read after).
+    static func build(_ req: Request, _ reader: DiscussionReader, _ space: Space, _ thread: DiscussionThread, state: ThreadState?,
                       reply values: [String: String], errors: FormErrors) async throws -> ThreadPage {
         let t = req.t
         let threadID = try thread.requireID()
@@ -278,7 +278,6 @@ struct ThreadPage: Encodable, Sendable {
                 if try row.decode(column: "mine", as: Int.self) > 0 { mine.insert("\(postID)/\(kind.rawValue)") }
             }
         }
-        let state = try await ThreadState.query(on: req.db).filter(\.$thread.$id == threadID).filter(\.$user.$id == reader.userID).first()
         let firstPostID = pagination.page == 1 ? posts.first?.id : nil
         let isAuthor = thread.$author.id == reader.userID
         func quote(_ id: UUID?) -> Quote? {

@@ -138,9 +138,10 @@ struct DiscussionsController: RouteCollection {
         let reader = try await DiscussionReader.of(req)
         let (thread, space) = try await thread(req, reader)
         let quote = req.query[String.self, at: "quote"].flatMap(UUID.init(uuidString:))
-        let page = try await ThreadPage.build(req, reader, space, thread, reply: quote.map { ["quote": $0.uuidString] } ?? [:], errors: .init())
+        let state = try await ThreadState.of(thread: thread.requireID(), user: reader.userID, on: req.db)
+        let page = try await ThreadPage.build(req, reader, space, thread, state: state, reply: quote.map { ["quote": $0.uuidString] } ?? [:], errors: .init())
         // Read once shown: markers on the next visit start from here.
-        try await discussing(req, req.db).markRead(thread, by: reader.user)
+        try await discussing(req, req.db).markRead(thread, by: reader.user, state: state)
         return try await req.renderPage("discussion-thread", title: page.heading, page)
     }
 
@@ -152,18 +153,19 @@ struct DiscussionsController: RouteCollection {
         var form = FormReader(values)
         let body = form.text("body", max: PostText.maximumLength, required: true)
         let quote = values["quote"].flatMap(UUID.init(uuidString:))
-        guard form.errors.isEmpty else {
-            let page = try await ThreadPage.build(req, reader, space, thread, reply: values, errors: form.errors)
+        func refused(_ errors: FormErrors) async throws -> Response {
+            let state = try await ThreadState.of(thread: thread.requireID(), user: reader.userID, on: req.db)
+            let page = try await ThreadPage.build(req, reader, space, thread, state: state, reply: values, errors: errors)
             return try await req.renderPage("discussion-thread", title: page.heading, page, status: .unprocessableEntity)
         }
+        guard form.errors.isEmpty else { return try await refused(form.errors) }
         do {
             let post = try await req.db.transaction { db in try await discussing(req, db).reply(to: thread, by: reader.user, body: body, quoting: quote) }
             return req.redirect(to: SiteURL.discussionPost(try post.requireID()), redirectType: .normal)
         } catch let refusal as Discussing.Refusal {
             var errors = FormErrors()
             errors.add("body", refusal.key)
-            let page = try await ThreadPage.build(req, reader, space, thread, reply: values, errors: errors)
-            return try await req.renderPage("discussion-thread", title: page.heading, page, status: .unprocessableEntity)
+            return try await refused(errors)
         }
     }
 

@@ -141,9 +141,6 @@ extension Profile {
         profile.languages = "fr"
         profile.joinedAt = now
         profile.chapterSince = now
-        profile.radarOptOut = false
-        profile.pairingOptIn = false
-        profile.buddyVolunteer = false
         profile.updatedAt = now
         return profile
     }

@@ -19,12 +19,6 @@ struct MessagesController: RouteCollection {
         routes.post(SiteURL.route(SiteURL.members) + [":user", "block"], use: block)
     }
 
-    private func member(_ req: Request) throws -> User {
-        let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
-        return user
-    }
-
     private func messaging(_ req: Request, _ db: any Database) -> Messaging {
         Messaging(application: req.application, database: db, now: req.now)
     }
@@ -58,7 +52,7 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func list(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let userID = try user.requireID()
         let t = req.t
         let perPage = 20
@@ -108,14 +102,14 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func newForm(req: Request) async throws -> Response {
-        _ = try member(req)
+        _ = try req.requireMember()
         let to = req.query[String.self, at: "to"].flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
         let recipients = try await recipients(req, ids: to, handles: "")
         return try await req.renderPage("form-page", title: req.t("messages.new_heading"), newPage(req, to: recipients, values: [:], errors: .init()))
     }
 
     @Sendable func start(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         if let refusal = try await req.refusalIfSuspended(user) { return refusal }
         let values = try await req.formValues()
         let ids = (values["to"] ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) }.prefix(Messaging.largestGroup)
@@ -190,7 +184,7 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let (conversation, membership) = try await conversation(req, user)
         let page = try await page(req, conversation, user, values: [:], errors: .init())
         membership.lastReadAt = req.now
@@ -199,7 +193,7 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func write(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         if let refusal = try await req.refusalIfSuspended(user) { return refusal }
         let (conversation, _) = try await conversation(req, user)
         let values = try await req.formValues()
@@ -219,7 +213,7 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func leave(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let (conversation, membership) = try await conversation(req, user)
         try await req.db.transaction { db in
             try await membership.delete(on: db)
@@ -248,13 +242,13 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func reportForm(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let (conversation, message) = try await reported(req, user)
         return try await req.renderPage("form-page", title: req.t("moderation.report_message_heading"), try reportPage(req, conversation, message, values: [:], errors: .init()))
     }
 
     @Sendable func report(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let (conversation, message) = try await reported(req, user)
         let values = try await req.formValues()
         var form = FormReader(values)
@@ -284,12 +278,12 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func settings(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         return try await req.renderPage("form-page", title: req.t("messages.settings_heading"), try await settingsPage(req, user))
     }
 
     @Sendable func saveSettings(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         let values = try await req.formValues()
         user.acceptsMessages = values["accepts"] == "yes"
         try await user.update(on: req.db)
@@ -301,7 +295,7 @@ struct MessagesController: RouteCollection {
 
     /// Blocks a member (from their profile): nothing tells them.
     @Sendable func block(req: Request) async throws -> Response {
-        let user = try member(req)
+        let user = try req.requireMember()
         guard let id = req.parameters.get("user", as: UUID.self), id != user.id, let blocked = try await User.find(id, on: req.db) else { throw PageError.notFound }
         let row = MemberBlock()
         row.$blocker.id = try user.requireID()

@@ -66,9 +66,7 @@ struct ProposalsController: RouteCollection {
     /// The published mission a member may answer, with their open proposal if they have one.
     private func answerable(_ req: Request) async throws -> (Mission, User) {
         let (mission, _, _) = try await MissionsController.find(req)
-        let user = try req.requireUser()
-        guard user.isMember else { throw PageError.forbidden }
-        return (mission, user)
+        return (mission, try req.requireMember())
     }
 
     private func refuse(_ req: Request, _ mission: Mission, _ key: String, values: [String: String] = [:], errors: FormErrors = .init(),
