@@ -6,6 +6,11 @@ import Testing
 import Vapor
 import VaporTesting
 
+/// The radar's hourly look at every chapter, now.
+func radarLooks(_ ctx: TestContext) async throws {
+    try await RadarLookJob().run(JobContext(application: ctx.app, logger: ctx.app.logger, jobID: UUID()))
+}
+
 /// A past event's seat, with what the organisers noted on the day.
 func recordAttendance(_ ctx: TestContext, at event: Event, of user: User, _ attendance: Registration.Attendance) async throws {
     let registration = Registration()
@@ -88,6 +93,8 @@ struct RadarTests {
             try await makeEvent(ctx, chapter: lyon, title: "Petit-déjeuner des Pentes", inDays: 5, kind: .breakfast)
             let lead = ctx.browser()
             try await signIn(lead, email: "amb@example.org")
+            #expect(try await lead.get("/chapters/lyon/radar").html.contains("pas encore regardé"), "the list is the hourly look's")
+            try await radarLooks(ctx)
             let chapterPage = try await lead.get("/chapters/lyon")
             #expect(chapterPage.html.contains("/chapters/lyon/radar"))
             let radar = try await lead.get("/chapters/lyon/radar")
@@ -113,6 +120,7 @@ struct RadarTests {
             #expect(try await admin.get("/chapters/lyon/radar").status == .forbidden, "admins see counts, not names")
             let counts = try await admin.get("/admin/radar")
             #expect(counts.status == .ok && !counts.html.contains("Quentin") && counts.html.contains("Lyon"))
+            #expect(counts.html.contains("<td>2</td>") && counts.html.contains("<td>1</td>"), "Lyon: two members watched, one listed")
             #expect(try await active.get("/admin/radar").status == .forbidden)
             let pia = try #require(try await User.query(on: ctx.db).filter(\.$email == "pia@example.org").first())
             #expect(try await lead.post("/chapters/lyon/radar/\(try pia.requireID())", ["kind": "call"]).status == .notFound, "not Lyon's member")
@@ -122,7 +130,11 @@ struct RadarTests {
             try await signIn(back, email: "quentin@example.org")
             let own = try await back.get("/account/community")
             #expect(own.status == .ok && own.html.contains("Appelé, il revient jeudi"))
-            #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret")))
+            #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret")), "off the list at once, before the next look")
+            let kept = RadarEntry.query(on: ctx.db).filter(\.$user.$id == (try quentin.requireID()))
+            #expect(try await kept.count() == 1, "the admins' counts wait for the next look")
+            try await radarLooks(ctx)
+            #expect(try await kept.count() == 0)
         }
     }
 
@@ -136,6 +148,7 @@ struct RadarTests {
             // A newcomer who has not come to a first event in 35 days.
             ctx.time.advance(by: 35 * 86400)
             try await signIn(quiet, email: "quentin@example.org")
+            try await radarLooks(ctx)
             let lead = ctx.browser()
             try await signIn(lead, email: "amb@example.org")
             let quentin = try #require(try await User.query(on: ctx.db).filter(\.$email == "quentin@example.org").first())
@@ -143,13 +156,35 @@ struct RadarTests {
             #expect(try await RadarAction.query(on: ctx.db).count() == 1)
             #expect(try await quiet.get("/account/community").html.contains("pas de première rencontre") == false)
             #expect(try await quiet.get("/account/community").html.contains("n&#39;est encore venu·e à aucune rencontre"), "what the radar holds about them")
+            #expect(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret"))
             #expect(try await quiet.post("/account/community", ["pairing": "yes"]).status == .seeOther)
             #expect(try await RadarAction.query(on: ctx.db).count() == 0)
+            #expect(try await RadarEntry.query(on: ctx.db).count() == 0, "nothing kept of them either")
             #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Quentin Discret")))
             #expect(try await lead.post("/chapters/lyon/radar/\(try quentin.requireID())", ["kind": "invite"]).status == .notFound)
             #expect(!(try await quiet.get("/").html.contains("/check-in")))
             let profile = try #require(try await Profile.query(on: ctx.db).filter(\.$user.$id == quentin.requireID()).first())
             #expect(profile.radarOptOut && profile.pairingOptIn && !profile.buddyVolunteer)
+        }
+    }
+
+    @Test("A third cancellation in a row puts a member on the list at once, without waiting for the hourly look")
+    func cancellations() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let carl = try await member(ctx, "Carl Annule", "carl@example.org", lyon)
+            try await radarLooks(ctx)
+            let lead = ctx.browser()
+            try await signIn(lead, email: "amb@example.org")
+            for day in 1...3 {
+                #expect(!(try await lead.get("/chapters/lyon/radar").html.contains("Carl Annule")), "\(day - 1) cancellations")
+                let event = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner \(day)", inDays: Double(day + 2), kind: .lunch)
+                try await carl.post("/events/\(try event.requireID())/register")
+                #expect(try await carl.post("/events/\(try event.requireID())/unregister").status == .seeOther)
+            }
+            let radar = try await lead.get("/chapters/lyon/radar").html
+            #expect(radar.contains("Carl Annule") && radar.contains("Ses 3 dernières inscriptions ont toutes été annulées"))
         }
     }
 
@@ -169,6 +204,7 @@ struct RadarTests {
             #expect(!(try await marie.get("/").html.contains("/check-in\"")), "answered: not asked again this month")
             let lead = ctx.browser()
             try await signIn(lead, email: "amb@example.org")
+            // No hourly look yet: the answer itself put her on the list.
             let radar = try await lead.get("/chapters/lyon/radar").html
             #expect(radar.contains("Marie Lasse") && radar.contains("A répondu 2 sur 5") && radar.contains("Pas de client depuis deux mois"))
             #expect(radar.contains("Suggestion : l&#39;appeler"))
@@ -423,6 +459,7 @@ struct CommunityPrivacyTests {
             #expect((community["radar_actions_about_you"] as? [[String: Any]])?.first?["note"] as? String == "Appeler Élise Effacée jeudi")
             #expect((community["binomes"] as? [[String: Any]])?.first?["with"] as? [String] == ["Marc Lyon"])
             #expect((community["first_event_buddies"] as? [Any])?.count == 1)
+            #expect(try await RadarEntry.query(on: ctx.db).filter(\.$user.$id == elise.requireID()).count() == 1, "on the list, to be erased with her")
 
             try await erased.get("/account/delete")
             #expect(try await erased.post("/account/delete", ["current_password": goodPassword, "confirm": "SUPPRIMER"]).status == .seeOther)
@@ -548,6 +585,8 @@ struct DemoHealthTests {
             #expect(signals.contains { if case .noFirstEvent = $0 { true } else { false } })
             #expect(signals.contains { if case .cancellations = $0 { true } else { false } })
             #expect(signals.contains { if case .lowCheckIn = $0 { true } else { false } })
+            let kept = Set(try await RadarEntry.query(on: ctx.db).filter(\.$chapter.$id == lyon.requireID()).all(\.$signals).flatMap { $0.split(separator: ",") })
+            #expect(kept.isSuperset(of: ["0", "1", "2", "3"]), "the seed's first look kept every reason")
             let meals = try await Event.query(on: ctx.db).filter(\.$chapter.$id == lyon.requireID()).filter(\.$kind == .monthlyMeal)
                 .filter(\.$startsAt < ctx.time.now()).count()
             #expect(meals >= 12)

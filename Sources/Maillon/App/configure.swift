@@ -77,6 +77,7 @@ func registerJobs(_ app: Application) throws {
     try registry.schedule(HousekeepingJob(), .every(15 * 60))
     try registry.schedule(WeeklyDigestJob(), .weekly(weekday: 2, hour: 8, minute: 0))
     try registry.schedule(MonthlyPairingJob(), .monthly(day: 1, hour: 9, minute: 0))
+    try registry.schedule(RadarLookJob(), .every(3600))
     app.jobRegistry = registry
     // The weekly digest's sections; later features add theirs here.
     app.digestSections = [UpcomingEventsSection(), MissionsForYouSection(), MissedDiscussionsSection(), HelpYouCouldGiveSection(), NewMembersSection()]

@@ -297,12 +297,10 @@ struct CommunityFigures {
             """).all().map { try $0.decode(column: "name", as: String.self) }
     }
 
-    /// How many members (of those the radar watches) it lists now.
-    func radar(now: Date, thresholds: RadarThresholds) async throws -> (listed: Int, watched: Int) {
-        let loader = RadarFactsLoader(db: db, now: now)
-        var facts: [RadarFacts] = []
-        if let chapters { for chapter in chapters { facts += try await loader.facts(chapter: chapter) } } else { facts = try await loader.facts(chapter: nil) }
-        return (facts.count { !Radar.signals($0, now: now, thresholds: thresholds).isEmpty }, facts.count)
+    /// How many members (of those the radar watches) its last look listed.
+    func radar(on database: any Database) async throws -> (listed: Int, watched: Int) {
+        let counts = try await RadarWatch.counts(chapters: chapters, on: database).values
+        return (counts.reduce(0) { $0 + $1.listed }, counts.reduce(0) { $0 + $1.watched })
     }
 }
 
@@ -379,7 +377,7 @@ struct AnalyticsPage: Encodable, Sendable {
     static func build(_ req: Request, _ scope: Scope) async throws -> AnalyticsPage {
         let t = req.t
         let (charts, figures) = try await charts(req, scope)
-        let radar = try await figures.radar(now: req.now, thresholds: req.maillon.settings.radar)
+        let radar = try await figures.radar(on: req.db)
         let isAdmin = req.currentUser?.role == .admin
         let filter = FormModel(id: "analytics-filter", action: SiteURL.analytics, submitLabel: t("analytics.apply"), method: "get", fields: [
             .init(name: "chapter", label: t("analytics.field.chapter"), type: "select", options:

@@ -78,12 +78,16 @@ struct CommunityController: RouteCollection {
         let optOut = values["radar"] != "yes"
         try await req.db.transaction { db in
             // Opting out takes one off the list at once, and the ambassadors' notes about one with it.
-            if optOut && !profile.radarOptOut { try await RadarAction.query(on: db).filter(\.$member.$id == user.requireID()).delete() }
+            if optOut && !profile.radarOptOut {
+                try await RadarAction.query(on: db).filter(\.$member.$id == user.requireID()).delete()
+                try await RadarEntry.query(on: db).filter(\.$user.$id == user.requireID()).delete()
+            }
             profile.radarOptOut = optOut
             profile.pairingOptIn = values["pairing"] == "yes"
             profile.buddyVolunteer = values["buddy"] == "yes"
             try await profile.save(on: db)
         }
+        if !optOut { try await RadarWatch(req).look(atMember: user.requireID()) }
         try await req.flash(.success, "community.flash.saved")
         return req.redirect(to: SiteURL.communitySettings, redirectType: .normal)
     }
@@ -122,6 +126,8 @@ struct CommunityController: RouteCollection {
             return try await req.renderPage("form-page", title: req.t("check_in.heading"), checkInPage(req, values: form.values, errors: form.errors), status: .unprocessableEntity)
         }
         try await CheckIns(db: req.db, now: req.now).record(score, note: note, by: user.requireID())
+        // A low answer puts them on their ambassadors' list now; a better one takes it off.
+        try await RadarWatch(req).look(atMember: user.requireID())
         try await req.flash(.success, "check_in.flash.thanks")
         return req.redirect(to: SiteURL.home, redirectType: .normal)
     }

@@ -97,3 +97,30 @@ public final class Handover: Model, @unchecked Sendable {
 
     public init() {}
 }
+
+/// Someone the radar noticed at its last look at their chapter (kept by `RadarWatch`; the list
+/// checks them again on reading, so one whose signals stopped leaves it at once).
+public final class RadarEntry: Model, @unchecked Sendable {
+    public static let schema = "radar_entries"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "user_id") public var user: User
+    @Parent(key: "chapter_id") public var chapter: Chapter
+    /// The kinds of signal, as `RadarSignal.kindCode`s joined by commas ("0,3").
+    @Field(key: "signals") public var signals: String
+    @Field(key: "computed_at") public var computedAt: Date
+
+    public init() {}
+}
+
+/// The radar's last look at a chapter: when, and how many members it watched.
+public final class RadarLook: Model, @unchecked Sendable {
+    public static let schema = "radar_looks"
+
+    @ID(key: .id) public var id: UUID?
+    @Parent(key: "chapter_id") public var chapter: Chapter
+    @Field(key: "watched") public var watched: Int
+    @Field(key: "looked_at") public var lookedAt: Date
+
+    public init() {}
+}

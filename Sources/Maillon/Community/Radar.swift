@@ -89,25 +89,38 @@ struct RadarFactsLoader {
     let db: any SQLDatabase
     let now: Date
 
-    /// Members of `chapter` (nil: every chapter) who have not opted out, without its ambassadors.
-    func facts(chapter: UUID?) async throws -> [RadarFacts] {
+    /// The members the radar watches: in a chapter, not opted out, not an admin or other staff
+    /// account, not an ambassador of their own chapter. Narrowed to `chapter`, to one `member`, or to
+    /// those `listedOnly` at the last look.
+    private func watched(chapter: UUID?, member: UUID? = nil, listedOnly: Bool = false) -> SQLQueryString {
         // The members straight from `profiles_radar_idx`; the few accounts that are not members (admins
         // with a profile) by the role index, rather than a lookup of every member's account.
         let others = Role.allCases.filter { $0 != .member }.map(\.rawValue)
-        let members: SQLQueryString = chapter.map {
-            """
+        var query: SQLQueryString = """
             SELECT p.user_id FROM profiles p
-            WHERE p.home_chapter_id = \(bind: $0) AND p.radar_opt_out = \(bind: false)
-            AND p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: others)))
-            AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = \(bind: $0))
-            """
-        } ?? """
-            SELECT p.user_id FROM profiles p
-            WHERE p.home_chapter_id IS NOT NULL AND p.radar_opt_out = \(bind: false)
+            WHERE p.radar_opt_out = \(bind: false)
             AND p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: others)))
             AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = p.home_chapter_id)
             """
-        return try await load(members)
+        query = query + (chapter.map { " AND p.home_chapter_id = \(bind: $0)" } ?? " AND p.home_chapter_id IS NOT NULL")
+        if let member { query = query + " AND p.user_id = \(bind: member)" }
+        if listedOnly, let chapter { query = query + " AND p.user_id IN (SELECT user_id FROM \(ident: RadarEntry.schema) WHERE chapter_id = \(bind: chapter))" }
+        return query
+    }
+
+    /// Every member the radar watches in `chapter` (nil: every chapter).
+    func facts(chapter: UUID?) async throws -> [RadarFacts] {
+        try await load(watched(chapter: chapter))
+    }
+
+    /// The members of `chapter` the radar listed at its last look (to check them again on reading).
+    func facts(listedIn chapter: UUID) async throws -> [RadarFacts] {
+        try await load(watched(chapter: chapter, listedOnly: true))
+    }
+
+    /// One member, if the radar watches them.
+    func facts(watched userID: UUID) async throws -> RadarFacts? {
+        try await load(watched(chapter: nil, member: userID)).first
     }
 
     /// One member's facts (what the radar holds about them), whatever their choice.

@@ -40,6 +40,8 @@ struct RadarPage: Encodable, Sendable {
     let people: [Person]
     let empty: String
     let shown: String?
+    let lookedAt: String
+
 
     static let limit = 200
 
@@ -49,7 +51,9 @@ struct RadarPage: Encodable, Sendable {
         let chapterID = try chapter.requireID()
         let thresholds = req.maillon.settings.radar
         let sql = req.db as! any SQLDatabase
-        let facts = try await RadarFactsLoader(db: sql, now: now).facts(chapter: chapterID)
+        // Those the last look listed, checked against their facts of now.
+        let facts = try await RadarFactsLoader(db: sql, now: now).facts(listedIn: chapterID)
+        let look = try await RadarLook.query(on: req.db).filter(\.$chapter.$id == chapterID).first()
         var listed: [(facts: RadarFacts, signals: [RadarSignal])] = []
         for fact in facts {
             let signals = Radar.signals(fact, now: now, thresholds: thresholds)
@@ -94,7 +98,8 @@ struct RadarPage: Encodable, Sendable {
                     ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))])
             },
             empty: t("radar.empty"),
-            shown: listed.count > limit ? t("radar.shown", String(limit), String(listed.count)) : nil)
+            shown: listed.count > limit ? t("radar.shown", String(limit), String(listed.count)) : nil,
+            lookedAt: look.map { t("radar.looked_at", DateFormatting.dateTime($0.lookedAt, req.locale)) } ?? t("radar.not_looked_yet"))
     }
 }
 
@@ -141,27 +146,21 @@ struct RadarCountsPage: Encodable, Sendable {
 
     let heading: String
     let intro: String
+    let lookedAt: String
     let rows: [Row]
 
     static func build(_ req: Request) async throws -> RadarCountsPage {
-        let t = req.t, now = req.now
-        let sql = req.db as! any SQLDatabase
-        let thresholds = req.maillon.settings.radar
-        let facts = try await RadarFactsLoader(db: sql, now: now).facts(chapter: nil)
-        var members: [UUID: Int] = [:], listed: [UUID: Int] = [:], kinds: [UUID: [Int: Int]] = [:]
-        for fact in facts {
-            guard let chapter = fact.homeChapter else { continue }
-            members[chapter, default: 0] += 1
-            let signals = Radar.signals(fact, now: now, thresholds: thresholds)
-            if !signals.isEmpty { listed[chapter, default: 0] += 1 }
-            for signal in signals { kinds[chapter, default: [:]][signal.sortOrder, default: 0] += 1 }
-        }
+        let t = req.t
+        let counts = try await RadarWatch.counts(chapters: nil, on: req.db)
         let chapters = try await Chapter.query(on: req.db).sort(\.$name).all()
         let labels = ["radar.count.low_check_in", "radar.count.cancellations", "radar.count.no_first_event", "radar.count.quiet"]
-        return RadarCountsPage(heading: t("radar.counts_heading"), intro: t("radar.counts_intro"), rows: chapters.map { chapter in
-            let id = chapter.id ?? UUID()
-            return Row(chapter: chapter.name, members: members[id] ?? 0, listed: listed[id] ?? 0,
-                       bySignal: labels.enumerated().map { t($1, String(kinds[id]?[$0] ?? 0)) }.joined(separator: " · "))
+        let looked = counts.values.compactMap(\.lookedAt).max()
+        return RadarCountsPage(heading: t("radar.counts_heading"), intro: t("radar.counts_intro"),
+                               lookedAt: looked.map { t("radar.looked_at", DateFormatting.dateTime($0, req.locale)) } ?? t("radar.not_looked_yet"),
+                               rows: chapters.map { chapter in
+            let count = counts[chapter.id ?? UUID()] ?? RadarWatch.Counts()
+            return Row(chapter: chapter.name, members: count.watched, listed: count.listed,
+                       bySignal: labels.enumerated().map { t($1, String(count.byKind[$0])) }.joined(separator: " · "))
         })
     }
 }

@@ -175,6 +175,8 @@ struct DemoCommunity {
             try await Admission(application: nil, database: database, now: candidate.createdAt).recordOnly(candidate, to: .submitted, actor: user)
             report.applications += 1
         }
+        // The radar's first look (the hourly job looks again with the server's thresholds).
+        _ = try await RadarWatch(db: database, now: now, thresholds: RadarThresholds()).lookAtEveryChapter()
         return report
     }
 

@@ -333,6 +333,8 @@ struct EventsController: RouteCollection {
             let fresh = try await Self.find(req)
             return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key)), status: .conflict)
         }
+        // A cancellation may be one of several in a row: the radar looks at them now, not in an hour.
+        try await RadarWatch(req).look(atMember: user.requireID())
         try await req.flash(.success, "event.flash.unregistered")
         return req.redirect(to: SiteURL.event(eventID), redirectType: .normal)
     }
