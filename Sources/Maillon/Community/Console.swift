@@ -51,8 +51,9 @@ struct ConsolePage: Encodable, Sendable {
         // Members, a page at a time, with what they last did (one grouped query per kind of activity).
         let total = try await Profile.query(on: req.db).filter(\.$homeChapter.$id == chapterID).count()
         let pagination = try Pagination(page: Pagination.requestedPage(req), per: perPage, total: total, path: SiteURL.chapterConsole(chapter.slug), t: t)
+        // Newest arrivals first (those an ambassador follows most), straight from `profiles_arrival_idx`.
         let profiles = try await Profile.query(on: req.db).filter(\.$homeChapter.$id == chapterID)
-            .join(User.self, on: \Profile.$user.$id == \User.$id).sort(User.self, \.$name).sort(\.$user.$id)
+            .sort(\.$chapterSince, .descending).sort(\.$user.$id, .descending)
             .range(((pagination.page - 1) * perPage)..<(pagination.page * perPage)).all()
         let ids = profiles.map(\.$user.id)
         let names = try await DiscussionNames.of(ids, on: req.db)

@@ -90,9 +90,8 @@ struct RadarFactsLoader {
     let now: Date
 
     /// The members the radar watches: in a chapter, not opted out, not an admin or other staff
-    /// account, not an ambassador of their own chapter. Narrowed to `chapter`, to one `member`, or to
-    /// those `listedOnly` at the last look.
-    private func watched(chapter: UUID?, member: UUID? = nil, listedOnly: Bool = false) -> SQLQueryString {
+    /// account, not an ambassador of their own chapter. Narrowed to `chapter` and to some `members`.
+    private func watched(chapter: UUID?, members: [UUID]? = nil) -> SQLQueryString {
         // The members straight from `profiles_radar_idx`; the few accounts that are not members (admins
         // with a profile) by the role index, rather than a lookup of every member's account.
         let others = Role.allCases.filter { $0 != .member }.map(\.rawValue)
@@ -103,24 +102,18 @@ struct RadarFactsLoader {
             AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = p.home_chapter_id)
             """
         query = query + (chapter.map { " AND p.home_chapter_id = \(bind: $0)" } ?? " AND p.home_chapter_id IS NOT NULL")
-        if let member { query = query + " AND p.user_id = \(bind: member)" }
-        if listedOnly, let chapter { query = query + " AND p.user_id IN (SELECT user_id FROM \(ident: RadarEntry.schema) WHERE chapter_id = \(bind: chapter))" }
+        if let members { query = query + (members.isEmpty ? " AND 1 = 0" : " AND p.user_id IN (\(binds: members))") }
         return query
     }
 
-    /// Every member the radar watches in `chapter` (nil: every chapter).
-    func facts(chapter: UUID?) async throws -> [RadarFacts] {
-        try await load(watched(chapter: chapter))
-    }
-
-    /// The members of `chapter` the radar listed at its last look (to check them again on reading).
-    func facts(listedIn chapter: UUID) async throws -> [RadarFacts] {
-        try await load(watched(chapter: chapter, listedOnly: true))
+    /// Every member the radar watches in `chapter` (nil: every chapter), or only some of them.
+    func facts(chapter: UUID?, among members: [UUID]? = nil) async throws -> [RadarFacts] {
+        try await load(watched(chapter: chapter, members: members))
     }
 
     /// One member, if the radar watches them.
     func facts(watched userID: UUID) async throws -> RadarFacts? {
-        try await load(watched(chapter: nil, member: userID)).first
+        try await load(watched(chapter: nil, members: [userID])).first
     }
 
     /// One member's facts (what the radar holds about them), whatever their choice.

@@ -39,11 +39,10 @@ struct RadarPage: Encodable, Sendable {
     let intro: String
     let people: [Person]
     let empty: String
-    let shown: String?
     let lookedAt: String
+    let pagination: Pagination
 
-
-    static let limit = 200
+    static let perPage = 50
 
     /// `refused`: a member's action form sent back with its errors, its input kept.
     static func build(_ req: Request, chapter: Chapter, refused: (member: UUID, values: [String: String], errors: FormErrors)? = nil) async throws -> RadarPage {
@@ -51,18 +50,22 @@ struct RadarPage: Encodable, Sendable {
         let chapterID = try chapter.requireID()
         let thresholds = req.maillon.settings.radar
         let sql = req.db as! any SQLDatabase
-        // Those the last look listed, checked against their facts of now.
-        let facts = try await RadarFactsLoader(db: sql, now: now).facts(listedIn: chapterID)
-        let look = try await RadarLook.query(on: req.db).filter(\.$chapter.$id == chapterID).first()
-        var listed: [(facts: RadarFacts, signals: [RadarSignal])] = []
-        for fact in facts {
+        // A page of those the last look listed (most signals first, then the most pressing), checked
+        // against their facts of now: whoever came back since is left out at once.
+        let kept = RadarEntry.query(on: req.db).filter(\.$chapter.$id == chapterID)
+        let pagination = try Pagination(page: Pagination.requestedPage(req), per: perPage, total: try await kept.count(),
+                                        path: SiteURL.chapterRadar(chapter.slug), t: t)
+        let pageIDs = try await sql.raw("""
+            SELECT user_id FROM \(ident: RadarEntry.schema) WHERE chapter_id = \(bind: chapterID)
+            ORDER BY LENGTH(signals) DESC, signals, user_id LIMIT \(unsafeRaw: String(perPage)) OFFSET \(unsafeRaw: String((pagination.page - 1) * perPage))
+            """).all().map { try $0.decode(column: "user_id", as: UUID.self) }
+        let facts = Dictionary(try await RadarFactsLoader(db: sql, now: now).facts(chapter: chapterID, among: pageIDs).map { ($0.userID, $0) }, uniquingKeysWith: { a, _ in a })
+        let people: [(facts: RadarFacts, signals: [RadarSignal])] = pageIDs.compactMap { id in
+            guard let fact = facts[id] else { return nil }
             let signals = Radar.signals(fact, now: now, thresholds: thresholds)
-            if !signals.isEmpty { listed.append((fact, signals)) }
+            return signals.isEmpty ? nil : (fact, signals)
         }
-        listed.sort { a, b in
-            a.signals.count != b.signals.count ? a.signals.count > b.signals.count : (a.signals.first?.sortOrder ?? 9) < (b.signals.first?.sortOrder ?? 9)
-        }
-        let people = Array(listed.prefix(limit))
+        let look = try await RadarLook.query(on: req.db).filter(\.$chapter.$id == chapterID).first()
         let ids: [UUID] = people.map { $0.facts.userID }
         let names = try await DiscussionNames.of(ids, on: req.db)
         let pairs = Set(try await (ids.isEmpty ? [] : Profile.query(on: req.db).filter(\.$user.$id ~~ ids).filter(\.$pairingOptIn == true).all(\.$user.$id)))
@@ -98,8 +101,8 @@ struct RadarPage: Encodable, Sendable {
                     ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))])
             },
             empty: t("radar.empty"),
-            shown: listed.count > limit ? t("radar.shown", String(limit), String(listed.count)) : nil,
-            lookedAt: look.map { t("radar.looked_at", DateFormatting.dateTime($0.lookedAt, req.locale)) } ?? t("radar.not_looked_yet"))
+            lookedAt: look.map { t("radar.looked_at", DateFormatting.dateTime($0.lookedAt, req.locale)) } ?? t("radar.not_looked_yet"),
+            pagination: pagination)
     }
 }
 

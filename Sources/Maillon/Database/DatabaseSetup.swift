@@ -68,6 +68,6 @@ enum DatabaseSetup {
         migrations.add(Migrations030.CreateMessageReports())
         migrations.add(Migrations031.CreateCommunityHealth())
         migrations.add(Migrations032.AddCommunityHealthIndexes())
-        migrations.add(Migrations033.CreateRadarWatch())
+        migrations.add(Migrations033.CommunityHealthAtScale())
     }
 }
