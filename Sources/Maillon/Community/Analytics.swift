@@ -122,9 +122,7 @@ struct CommunityFigures {
 
     /// Members (not staff, applicants or organisations' contacts) among the profiles, by the role
     /// index rather than a lookup of every account.
-    private var membersOnly: SQLQueryString {
-        "p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: Role.allCases.filter { $0 != .member }.map(\.rawValue))))"
-    }
+    private var membersOnly: SQLQueryString { "p.user_id NOT IN (\(Role.nonMemberAccounts))" }
 
     /// How many rows of `source` (a `FROM … WHERE …`) fall in each month of the range by their
     /// `column`: the months' bounds computed here (Paris time), the counting done by the database in

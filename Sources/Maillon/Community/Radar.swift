@@ -83,6 +83,16 @@ enum Radar {
     }
 }
 
+extension Role {
+    /// The accounts that are not members (staff, applicants, organisations' contacts, guests), by
+    /// `users_role_idx` one role at a time: SQLite's statistics average the roles over an index where
+    /// members are nearly everyone, so for a list of roles its planner would read the whole table.
+    static var nonMemberAccounts: SQLQueryString {
+        allCases.filter { $0 != .member }.map { "SELECT id FROM users WHERE role = \(bind: $0.rawValue)" as SQLQueryString }
+            .reduce(nil) { (joined: SQLQueryString?, next) in joined.map { $0 + " UNION ALL " + next } ?? next } ?? "SELECT id FROM users WHERE 1 = 0"
+    }
+}
+
 /// Gathers the radar's facts for many members at once: one grouped query per kind of fact, whatever
 /// their number (the members are named by a subquery, so a chapter of thousands binds one value).
 struct RadarFactsLoader {
@@ -94,11 +104,10 @@ struct RadarFactsLoader {
     private func watched(chapter: UUID?, members: [UUID]? = nil) -> SQLQueryString {
         // The members straight from `profiles_radar_idx`; the few accounts that are not members (admins
         // with a profile) by the role index, rather than a lookup of every member's account.
-        let others = Role.allCases.filter { $0 != .member }.map(\.rawValue)
         var query: SQLQueryString = """
             SELECT p.user_id FROM profiles p
             WHERE p.radar_opt_out = \(bind: false)
-            AND p.user_id NOT IN (SELECT id FROM users WHERE role IN (\(binds: others)))
+            AND p.user_id NOT IN (\(Role.nonMemberAccounts))
             AND p.user_id NOT IN (SELECT user_id FROM chapter_ambassadors WHERE chapter_id = p.home_chapter_id)
             """
         query = query + (chapter.map { " AND p.home_chapter_id = \(bind: $0)" } ?? " AND p.home_chapter_id IS NOT NULL")
