@@ -49,3 +49,4 @@ do {
     exit(1)
 }
 try await app.asyncShutdown()
+LogOutput.flush()

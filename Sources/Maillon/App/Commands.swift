@@ -88,6 +88,8 @@ public enum MaillonEntry {
         app.asyncCommands.use(BenchMatchingCommand(), as: "bench-matching")
         app.asyncCommands.use(BackupCommand(), as: "backup")
         app.asyncCommands.use(RestoreCommand(), as: "restore")
+        // Log lines are buffered (`LogOutput`): out within a second, whatever the command.
+        app.eventLoopGroup.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in LogOutput.flush() }
     }
 
     public static func migrateBeforeServing(_ app: Application) async throws {

@@ -7,13 +7,14 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
         let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        // Tenths of a millisecond, written without a formatter (this runs for every request).
+        let tenths = elapsed.components.seconds * 10_000 + elapsed.components.attoseconds / 100_000_000_000_000
         response.headers.replaceOrAdd(name: .xRequestId, value: request.id)
         request.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
             "path": .string(request.url.path),
             "status": .stringConvertible(response.status.code),
-            "ms": .string(String(format: "%.1f", milliseconds)),
+            "ms": .string("\(tenths / 10).\(tenths % 10)"),
         ])
         return response
     }
