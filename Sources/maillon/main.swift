@@ -32,6 +32,7 @@ LoggingSystem.bootstrap { label in
     }
 }
 
+MaillonMetrics.bootstrap()
 let app = try await Application.make(environment)
 do {
     try await configure(app, settings: settings, time: settings.clockOffsetFile.map { ShiftedTime(path: $0) } ?? SystemTime())

@@ -53,6 +53,8 @@ public struct Settings: Sendable {
     public var trainingSignatureImage: String? = nil
     /// The isolation radar's thresholds (see `RadarThresholds`).
     public var radar = RadarThresholds()
+    /// `METRICS_TOKEN`: a bearer token that opens `/metrics` from elsewhere than the machine itself.
+    public var metricsToken: String?
     /// For end-to-end tests only: a file holding a number of seconds added to the clock (see `ShiftedTime`).
     public var clockOffsetFile: String? = nil
 
@@ -198,6 +200,7 @@ public struct Settings: Sendable {
         settings.trainingOrganisationNumber = value("TRAINING_ORGANISATION_NUMBER")
         settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
         settings.clockOffsetFile = value("CLOCK_OFFSET_FILE")
+        settings.metricsToken = value("METRICS_TOKEN")
         if settings.clockOffsetFile != nil, baseURL.scheme?.lowercased() == "https" {
             throw SettingsError.unsafe("CLOCK_OFFSET_FILE moves the clock for end-to-end tests; it is refused with an https BASE_URL.")
         }

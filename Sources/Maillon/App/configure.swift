@@ -85,6 +85,7 @@ func registerJobs(_ app: Application) throws {
 
 func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
+    try app.register(collection: MetricsController())
     try app.register(collection: HomeController())
     try app.register(collection: SignUpController())
     try app.register(collection: SignInController())

@@ -157,6 +157,7 @@ public enum SiteURL {
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"
+    public static let metrics = "/metrics"
 
     /// A path as Vapor route components (`"/a/b"` → `["a", "b"]`).
     public static func route(_ path: String) -> [PathComponent] {

@@ -108,6 +108,7 @@ public struct JobRunner: Sendable {
             try Task.checkCancellation()
             try await JobQueue(database: application.db, now: application.maillon.time.now()).complete(job)
             logger.info("Job done", metadata: ["attempt": "\(job.attempts)"])
+            MaillonMetrics.jobRan(job.kind, failed: false)
         } catch where error is CancellationError || Task.isCancelled || isShuttingDown() {
             // Cut short by the shutdown (the send interrupted mid-way): handed back with its attempt, to run again.
             try? await later.release(job)
@@ -115,6 +116,7 @@ public struct JobRunner: Sendable {
         } catch {
             try? await JobQueue(database: application.db, now: application.maillon.time.now()).fail(job, error: error)
             logger.warning("Job failed", metadata: ["attempt": "\(job.attempts)", "error": .string(String(describing: error))])
+            MaillonMetrics.jobRan(job.kind, failed: true)
             if job.status == .dead { await tellAdmins(job) }
         }
         return true

@@ -24,7 +24,13 @@ struct SendMailJob: Job {
     let message: MailMessage
 
     func run(_ context: JobContext) async throws {
-        try await context.maillon.mailer.send(message, logger: context.logger)
+        do {
+            try await context.maillon.mailer.send(message, logger: context.logger)
+            MaillonMetrics.mail(sent: true)
+        } catch {
+            MaillonMetrics.mail(sent: false)
+            throw error
+        }
     }
 }
 

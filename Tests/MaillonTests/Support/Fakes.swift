@@ -52,6 +52,7 @@ enum TestLogs {
             guard !done else { return }
             done = true
             LoggingSystem.bootstrap { label in CapturingLogHandler(label: label) }
+            MaillonMetrics.bootstrap()
         }
     }
 

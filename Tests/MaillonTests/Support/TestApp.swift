@@ -39,6 +39,8 @@ struct TestOptions: Sendable {
     var disabilityReferent: (name: String, contact: String)? = nil
     /// The address of the referent's account (`DISABILITY_REFERENT_EMAIL`), unset by default.
     var disabilityReferentEmail: String? = nil
+    /// `METRICS_TOKEN`, unset by default.
+    var metricsToken: String? = nil
     var mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("maillon-test-mail-\(UUID().uuidString.prefix(8))").path
 }
 
@@ -71,6 +73,7 @@ func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) thr
     settings.disabilityReferentName = options.disabilityReferent?.name
     settings.disabilityReferentContact = options.disabilityReferent?.contact
     settings.disabilityReferentEmail = options.disabilityReferentEmail
+    settings.metricsToken = options.metricsToken
     return settings
 }
 
