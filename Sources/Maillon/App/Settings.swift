@@ -53,6 +53,9 @@ public struct Settings: Sendable {
     public var trainingSignatureImage: String? = nil
     /// The isolation radar's thresholds (see `RadarThresholds`).
     public var radar = RadarThresholds()
+    /// `JOB_LEASE_SECONDS`: how long a claimed job stays its worker's before another instance takes it
+    /// back (the worker's instance died).
+    public var jobLease: TimeInterval = JobQueue.lease
     /// `METRICS_TOKEN`: a bearer token that opens `/metrics` from elsewhere than the machine itself.
     public var metricsToken: String?
     /// For end-to-end tests only: a file holding a number of seconds added to the clock (see `ShiftedTime`).
@@ -201,6 +204,7 @@ public struct Settings: Sendable {
         settings.trainingSignatureImage = value("TRAINING_SIGNATURE_IMAGE")
         settings.clockOffsetFile = value("CLOCK_OFFSET_FILE")
         settings.metricsToken = value("METRICS_TOKEN")
+        settings.jobLease = TimeInterval(try bounded("JOB_LEASE_SECONDS", 1...86400, Int(JobQueue.lease)))
         if settings.clockOffsetFile != nil, baseURL.scheme?.lowercased() == "https" {
             throw SettingsError.unsafe("CLOCK_OFFSET_FILE moves the clock for end-to-end tests; it is refused with an https BASE_URL.")
         }

@@ -72,6 +72,8 @@ struct RadarWatch {
         let facts = try await loader.facts(watched: userID)
         let signals = facts.map { Radar.signals($0, now: now, thresholds: thresholds) } ?? []
         try await db.transaction { db in
+            // The chapter's row, as the hourly look takes it: one after the other, never two rows for one person.
+            if let chapter = facts?.homeChapter { try await db.lockRow(of: Chapter.schema, id: chapter, touching: "name") }
             try await RadarEntry.query(on: db).filter(\.$user.$id == userID).delete()
             guard let facts, let chapter = facts.homeChapter, !signals.isEmpty else { return }
             let entry = RadarEntry()

@@ -9,12 +9,17 @@ public struct JobQueue: Sendable {
     let database: any Database
     let now: Date
 
-    public init(database: any Database, now: Date) {
+    /// How long a running job may stay claimed before another worker takes it back (its worker died):
+    /// `JOB_LEASE_SECONDS`, five minutes unless set.
+    let lease: TimeInterval
+
+    public init(database: any Database, now: Date, lease: TimeInterval = JobQueue.lease) {
         self.database = database
         self.now = now
+        self.lease = lease
     }
 
-    /// How long a running job may stay claimed before another worker takes it back (its worker died).
+    /// The default lease.
     public static let lease: TimeInterval = 5 * 60
     /// How long a done job keeps its payload (a sent mail's copy): a day, to look into a complaint.
     public static let payloadRetention: TimeInterval = 24 * 3600
@@ -49,7 +54,7 @@ public struct JobQueue: Sendable {
             WHERE id = (
               SELECT id FROM jobs
               WHERE (status IN ('queued', 'failed') AND run_at <= \(bind: now))
-                 OR (status = 'running' AND locked_at < \(bind: now.addingTimeInterval(-Self.lease)))
+                 OR (status = 'running' AND locked_at < \(bind: now.addingTimeInterval(-lease)))
               ORDER BY run_at
               LIMIT 1
               \(lock)

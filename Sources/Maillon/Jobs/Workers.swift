@@ -89,7 +89,7 @@ public struct JobRunner: Sendable {
     /// Returns true if a job was claimed.
     @discardableResult
     public func runNext(worker: String = "inline") async -> Bool {
-        let queue = JobQueue(database: application.db, now: application.maillon.time.now())
+        let queue = JobQueue(database: application.db, now: application.maillon.time.now(), lease: application.maillon.settings.jobLease)
         let job: JobRecord
         do {
             guard let claimed = try await queue.claim(worker: worker) else { return false }
