@@ -146,6 +146,29 @@ struct EventTests {
         }
     }
 
+    @Test("A registration's transaction only queues its news: the mail and calendar file are composed by a job once the seat is committed")
+    func registrationNewsAfterTheSeat() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, capacity: 1)
+            let id = try event.requireID()
+            try await makeMember(ctx, "Léa Dupont", email: "lea@example.org", chapter: lyon, headline: "Développeuse")
+            try await makeMember(ctx, "Hugo Martin", email: "hugo@example.org", chapter: lyon, headline: "Graphiste")
+            let lea = ctx.browser(runsJobs: false), hugo = ctx.browser(ip: "203.0.113.11", runsJobs: false)
+            try await signIn(lea, email: "lea@example.org")
+            try await signIn(hugo, email: "hugo@example.org")
+            #expect(try await lea.post("/events/\(id)/register").status == .seeOther)
+            #expect(try await hugo.post("/events/\(id)/register").status == .seeOther)
+            #expect(try await JobRecord.query(on: ctx.db).filter(\.$kind == RegistrationNewsJob.kind).count() == 2)
+            #expect(try await AppNotification.query(on: ctx.db).filter(\.$kind == "event_registration").count() == 0, "nothing composed in the seat's transaction")
+            #expect(ctx.mailer.messages(to: "lea@example.org").isEmpty)
+            await ctx.runJobs()
+            #expect(try await AppNotification.query(on: ctx.db).filter(\.$kind == "event_registration").count() == 2)
+            #expect(ctx.mailer.messages(to: "lea@example.org").last?.attachments.isEmpty == false, "the seat's mail carries its calendar file")
+            #expect(ctx.mailer.messages(to: "hugo@example.org").last?.text.contains("liste d") == true, "the waiting list's mail")
+        }
+    }
+
     @Test("Journey: register with a note, the full event waitlists, cancelling promotes who is told by mail with the calendar file")
     func registrationJourney() async throws {
         try await withMaillon { ctx in

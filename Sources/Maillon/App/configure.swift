@@ -67,6 +67,7 @@ func registerJobs(_ app: Application) throws {
     registry.register(SendDigestJob.self)
     registry.register(PasswordResetRequestJob.self)
     registry.register(TellMissionSuggestionsJob.self)
+    registry.register(RegistrationNewsJob.self)
     try registry.schedule(EventRemindersJob(), .every(3600))
     try registry.schedule(ConvocationsJob(), .every(3600))
     try registry.schedule(SurveysJob(), .every(3600))

@@ -300,8 +300,9 @@ struct EventsController: RouteCollection {
             let registration = try await req.db.transaction { db in
                 let registration = try await Seats(database: db, now: req.now).register(eventID, userID: user.requireID(), note: note)
                 let position = try await Seats.waitlistPosition(of: registration, on: db)
-                try await EventNews(application: req.application, database: db, now: req.now)
-                    .registered(registration, event: registration.event, user: user, position: position)
+                // Only the job is queued here: the event's row is not held while the mail and its calendar
+                // file are composed, and nothing is told unless this seat is committed.
+                _ = try await JobQueue(database: db, now: req.now).enqueue(RegistrationNewsJob(registrationID: registration.requireID(), position: position))
                 return registration
             }
             try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
