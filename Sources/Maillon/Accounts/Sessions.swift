@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// The request's view of its browser session. Request-local: created by `SessionMiddleware`,
@@ -14,6 +15,8 @@ final class SessionContext: @unchecked Sendable {
     var ambassadorOf: Set<UUID> = []
     /// The organisations an organisation contact acts for.
     var contactOf: Set<UUID> = []
+    /// Whether a current charter waits for the signed-in person's acceptance (read with the account).
+    var owesCharter = false
     /// A visitor without a session: the random value of their CSRF cookie (no row is written for them).
     var anonymousCSRFCookie: String?
     var newAnonymousCSRFCookie = false
@@ -180,16 +183,7 @@ struct SessionMiddleware: AsyncMiddleware {
                         try await record.save(on: request.db)
                     }
                     context.record = record
-                    if let userID = record.$user.id {
-                        context.user = try await User.find(userID, on: request.db)
-                        if context.user?.role == .organisationContact {
-                            context.contactOf = Set(try await OrganisationContact.query(on: request.db)
-                                .filter(\.$user.$id == userID).all(\.$organisation.$id))
-                        } else {
-                            context.ambassadorOf = Set(try await Ambassadorship.query(on: request.db)
-                                .filter(\.$user.$id == userID).all(\.$chapter.$id))
-                        }
-                    }
+                    if let userID = record.$user.id { try await Self.loadAccount(userID, into: context, on: request.db) }
                 }
             } else {
                 context.expireCookie = true
@@ -204,6 +198,29 @@ struct SessionMiddleware: AsyncMiddleware {
         }
         Self.writeCookie(context, to: response, settings: settings)
         return response
+    }
+
+    /// The account and what every page asks about it, in one query: the chapters it runs as an
+    /// ambassador, the organisations it acts for, and whether a newer charter waits for it.
+    static func loadAccount(_ userID: UUID, into context: SessionContext, on db: any Database) async throws {
+        let rows = try await (db as! any SQLDatabase).raw("""
+            SELECT u.*, a.chapter_id AS ambassador_of, o.organisation_id AS contact_of,
+              CASE WHEN EXISTS (SELECT 1 FROM \(ident: Charter.schema) c WHERE c.version = (SELECT MAX(version) FROM \(ident: Charter.schema))
+                AND NOT EXISTS (SELECT 1 FROM \(ident: CharterAcceptance.schema) ca WHERE ca.charter_id = c.id AND ca.user_id = u.id)) THEN 1 ELSE 0 END AS owes_charter
+            FROM \(ident: User.schema) u
+            LEFT JOIN \(ident: Ambassadorship.schema) a ON a.user_id = u.id
+            LEFT JOIN \(ident: OrganisationContact.schema) o ON o.user_id = u.id
+            WHERE u.id = \(bind: userID)
+            """).all()
+        guard let first = rows.first else { return }
+        let user = try first.decode(fluentModel: User.self)
+        context.user = user
+        let owes = try first.decode(column: "owes_charter", as: Int.self)
+        context.owesCharter = user.isMember && owes == 1
+        for row in rows {
+            if let chapter = try row.decode(column: "ambassador_of", as: UUID?.self), user.role != .organisationContact { context.ambassadorOf.insert(chapter) }
+            if let organisation = try row.decode(column: "contact_of", as: UUID?.self), user.role == .organisationContact { context.contactOf.insert(organisation) }
+        }
     }
 
     static func cookieName(_ settings: Settings) -> String {

@@ -18,12 +18,15 @@ struct FirstEventBuddies {
     func registered(_ registration: Registration, user: User) async throws {
         guard registration.status != .cancelled, user.role == .member else { return }
         let eventID = registration.$event.id, userID = try user.requireID()
-        guard let event = try await Event.find(eventID, on: db), event.startsAt > now else { return }
+        // The event as the seat's transaction loaded it, when it did.
+        var event = registration.$event.value
+        if event == nil { event = try await Event.find(eventID, on: db) }
+        guard let event, event.startsAt > now else { return }
         if try await isNewcomer(userID) {
             if let buddy = try await availableBuddies(at: eventID, excluding: userID).first { try await introduce(userID, to: buddy, at: event) }
         }
-        let profile = try await Profile.query(on: db).filter(\.$user.$id == userID).first()
-        guard registration.status == .confirmed, profile?.buddyVolunteer == true else { return }
+        guard registration.status == .confirmed,
+              try await Profile.query(on: db).filter(\.$user.$id == userID).first()?.buddyVolunteer == true else { return }
         let room = Self.perBuddy - (try await BuddyIntroduction.query(on: db).filter(\.$event.$id == eventID).filter(\.$buddy.$id == userID).count())
         guard room > 0 else { return }
         // The event's newcomers still without a buddy, in one query.

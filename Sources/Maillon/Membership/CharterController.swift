@@ -126,8 +126,8 @@ struct CharterGateMiddleware: AsyncMiddleware {
                                     SiteURL.privacy, SiteURL.accountExport, SiteURL.accountDelete]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let user = request.currentUser, user.isMember, !Self.open.contains(request.url.path),
-              try await CharterController.owesAcceptance(user, on: request.db)
+        // Read with the account by the session middleware, in the same query.
+        guard let user = request.currentUser, user.isMember, !Self.open.contains(request.url.path), request.sessionContext.owesCharter
         else { return try await next.respond(to: request) }
         if request.method != .GET && request.method != .HEAD { try await request.flash(.info, "charter.accept_first") }
         return request.redirect(to: SiteURL.charter, redirectType: .normal)
