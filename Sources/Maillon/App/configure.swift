@@ -47,6 +47,10 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     // Outermost first. Errors become pages inside the session middleware (so they know the reader);
     // the outer error middleware catches what happens before it.
     app.middleware = Middlewares()
+    // First: stopping waits for every request it counts (see `InFlightRequests`).
+    let inFlight = InFlightRequests()
+    app.middleware.use(inFlight)
+    app.lifecycle.use(inFlight)
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(isHTTPS: settings.isHTTPS))
     app.middleware.use(ErrorPageMiddleware())
