@@ -456,6 +456,7 @@ struct CommunityPrivacyTests {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(export.body.readableBytesView)) as? [String: Any])
             let community = try #require(json["community"] as? [String: Any])
             #expect((community["check_ins"] as? [[String: Any]])?.first?["score"] as? Int == 1)
+            #expect((community["radar_list"] as? [String: Any])?["signals"] as? [String] == ["low_check_in"], "what the radar's list holds about her")
             #expect((community["radar_actions_about_you"] as? [[String: Any]])?.first?["note"] as? String == "Appeler Élise Effacée jeudi")
             #expect((community["binomes"] as? [[String: Any]])?.first?["with"] as? [String] == ["Marc Lyon"])
             #expect((community["first_event_buddies"] as? [Any])?.count == 1)

@@ -25,7 +25,14 @@ struct CommunitySection: PersonalDataSection {
             .with(\.$event).with(\.$newcomer).with(\.$buddy).all().map {
                 ["event": $0.event.title, "newcomer": $0.newcomer.name, "buddy": $0.buddy.name, "at": PersonalData.stamp($0.createdAt)] as [String: Any]
             }
+        // What the radar's last look kept about them, if anything (the signals by name).
+        let names = ["low_check_in", "cancellations", "no_first_event", "quiet"]
+        let listed = try await RadarEntry.query(on: db).filter(\.$user.$id == userID).first().map { entry -> [String: Any] in
+            ["signals": entry.signals.split(separator: ",").compactMap { Int($0) }.filter { names.indices.contains($0) }.map { names[$0] },
+             "as_of": PersonalData.stamp(entry.computedAt)]
+        }
         return [
+            "radar_list": listed ?? NSNull(),
             "radar_opt_out": profile?.radarOptOut ?? false, "binomes_opt_in": profile?.pairingOptIn ?? false, "buddy_volunteer": profile?.buddyVolunteer ?? false,
             "check_ins": checkIns, "radar_actions_about_you": actions, "binomes": binomes, "first_event_buddies": buddies,
         ] as [String: Any]
