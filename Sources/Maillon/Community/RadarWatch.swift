@@ -31,16 +31,7 @@ struct RadarWatch {
     /// Looks at every member of `chapter` again and replaces what was kept of it.
     func look(at chapter: UUID) async throws {
         let facts = try await loader.facts(chapter: chapter)
-        let entries = facts.compactMap { fact -> RadarEntry? in
-            let signals = Radar.signals(fact, now: now, thresholds: thresholds)
-            guard !signals.isEmpty else { return nil }
-            let entry = RadarEntry()
-            entry.$user.id = fact.userID
-            entry.$chapter.id = chapter
-            entry.signals = Self.code(signals)
-            entry.computedAt = now
-            return entry
-        }
+        let entries = facts.compactMap { entry(for: $0, in: chapter) }
         try await db.transaction { db in
             try await db.lockRow(of: Chapter.schema, id: chapter, touching: "name")
             try await RadarEntry.query(on: db).filter(\.$chapter.$id == chapter).delete()
@@ -60,6 +51,18 @@ struct RadarWatch {
         }
     }
 
+    /// What to keep of one member: their signals now, or nil when there are none.
+    private func entry(for facts: RadarFacts, in chapter: UUID) -> RadarEntry? {
+        let signals = Radar.signals(facts, now: now, thresholds: thresholds)
+        guard !signals.isEmpty else { return nil }
+        let entry = RadarEntry()
+        entry.$user.id = facts.userID
+        entry.$chapter.id = chapter
+        entry.signals = Self.code(signals)
+        entry.computedAt = now
+        return entry
+    }
+
     /// Looks at every chapter, one at a time (each in its own short transaction).
     func lookAtEveryChapter() async throws -> Int {
         let chapters = try await Chapter.query(on: db).all(\.$id)
@@ -70,18 +73,12 @@ struct RadarWatch {
     /// Looks at one member again (after their check-in or a cancellation): on the list or off it now.
     func look(atMember userID: UUID) async throws {
         let facts = try await loader.facts(watched: userID)
-        let signals = facts.map { Radar.signals($0, now: now, thresholds: thresholds) } ?? []
+        let chapter = facts?.homeChapter
         try await db.transaction { db in
             // The chapter's row, as the hourly look takes it: one after the other, never two rows for one person.
-            if let chapter = facts?.homeChapter { try await db.lockRow(of: Chapter.schema, id: chapter, touching: "name") }
+            if let chapter { try await db.lockRow(of: Chapter.schema, id: chapter, touching: "name") }
             try await RadarEntry.query(on: db).filter(\.$user.$id == userID).delete()
-            guard let facts, let chapter = facts.homeChapter, !signals.isEmpty else { return }
-            let entry = RadarEntry()
-            entry.$user.id = userID
-            entry.$chapter.id = chapter
-            entry.signals = Self.code(signals)
-            entry.computedAt = now
-            try await entry.create(on: db)
+            if let facts, let chapter, let entry = entry(for: facts, in: chapter) { try await entry.create(on: db) }
         }
     }
 
