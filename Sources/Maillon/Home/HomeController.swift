@@ -56,7 +56,7 @@ struct HomeController: RouteCollection {
         var steps: [Page.Step] = []
         // The way in is for people joining as freelancers; admins and organisations' contacts have their own.
         if let user, user.role == .applicant || user.role == .member {
-            let next = NextSteps(try await NextSteps.facts(for: user, on: req.db))
+            let next = NextSteps(try await NextSteps.facts(for: user, owesCharter: req.sessionContext.owesCharter, on: req.db))
             if !next.allDone {
                 steps = NextSteps.Step.allCases.map { step in
                     let state = next.states[step] ?? .later

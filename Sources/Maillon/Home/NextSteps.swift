@@ -45,17 +45,17 @@ struct NextSteps: Equatable, Sendable {
 
     var allDone: Bool { states.values.allSatisfy { $0 == .done } }
 
-    /// What the home page knows of `user`, in four small queries.
-    static func facts(for user: User, on db: any Database) async throws -> Facts {
+    /// What the home page knows of `user`, in three small queries; whether a charter waits for them
+    /// was read with their account (`SessionMiddleware.loadAccount`).
+    static func facts(for user: User, owesCharter: Bool, on db: any Database) async throws -> Facts {
         let userID = try user.requireID()
         let applied = try await MembershipApplication.query(on: db).filter(\.$user.$id == userID).count() > 0
-        let owes = user.isMember ? try await CharterController.owesAcceptance(user, on: db) : false
         var complete = false
         if user.isMember, let profile = try await Profile.query(on: db).filter(\.$user.$id == userID).first() {
             let skills = try await ProfileSkill.query(on: db).filter(\.$user.$id == userID).count()
             complete = !profile.headline.isEmpty && !profile.bio.isEmpty && skills > 0
         }
         let registered = user.isMember ? try await Registration.query(on: db).filter(\.$user.$id == userID).count() > 0 : false
-        return Facts(isMember: user.isMember, applied: applied, owesCharter: owes, profileComplete: complete, registeredOnce: registered)
+        return Facts(isMember: user.isMember, applied: applied, owesCharter: user.isMember && owesCharter, profileComplete: complete, registeredOnce: registered)
     }
 }

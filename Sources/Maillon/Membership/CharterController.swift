@@ -19,17 +19,6 @@ struct CharterController: RouteCollection {
         try await CharterAcceptance.query(on: db).filter(\.$user.$id == user.requireID()).filter(\.$charter.$id == charter.requireID()).count() > 0
     }
 
-    /// Whether a current charter exists that `user` has not accepted yet, in one query (asked on every page).
-    static func owesAcceptance(_ user: User, on db: any Database) async throws -> Bool {
-        let sql = db as! any SQLDatabase
-        let row = try await sql.raw("""
-            SELECT c.id AS id FROM \(ident: Charter.schema) c
-            WHERE c.version = (SELECT MAX(version) FROM \(ident: Charter.schema))
-              AND NOT EXISTS (SELECT 1 FROM \(ident: CharterAcceptance.schema) a WHERE a.charter_id = c.id AND a.user_id = \(bind: user.requireID()))
-            """).first()
-        return row != nil
-    }
-
     static func recordAcceptance(_ user: User, _ charter: Charter, on db: any Database, now: Date) async throws {
         guard try await !hasAccepted(user, charter, on: db) else { return }
         let acceptance = CharterAcceptance()
