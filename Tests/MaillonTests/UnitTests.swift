@@ -1,5 +1,6 @@
 import Foundation
 @testable import Maillon
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Rules without HTTP")
@@ -194,6 +195,47 @@ struct UnitTests {
         #expect(DateFormatting.dateTime(date, .fr).contains("1 janvier 2027"))
         #expect(DateFormatting.dateTime(date, .fr).contains("01:00"))
         #expect(DateFormatting.dateTime(date, .en).contains("January 2027"))
+    }
+}
+
+@Suite("SQLite's writers take turns")
+struct WriterTurnTests {
+    @Test("One writer at a time, in the order they came; a failing writer passes the turn on")
+    func turns() async throws {
+        let turn = WriterTurn()
+        let log = NIOLockedValueBox<[String]>([])
+        let inside = NIOLockedValueBox(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    do {
+                        _ = try await turn.run { () async throws -> Int in
+                            let now = inside.withLockedValue { $0 += 1; return $0 }
+                            log.withLockedValue { $0.append("in \(now)") }
+                            try await Task.sleep(nanoseconds: 100_000)
+                            inside.withLockedValue { $0 -= 1 }
+                            if index % 7 == 0 { throw CancellationError() }
+                            return index
+                        }
+                    } catch is CancellationError {}
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(log.withLockedValue { $0.count } == 50)
+        #expect(log.withLockedValue { $0.allSatisfy { $0 == "in 1" } }, "never two writers at once")
+        #expect(try await turn.run { 42 } == 42, "the turn is free again")
+    }
+
+    @Test("Reads go straight through; anything else waits its turn")
+    func whatWrites() {
+        #expect(!SerialWritesDatabase.writes("SELECT 1"))
+        #expect(!SerialWritesDatabase.writes("  (SELECT x FROM a) UNION (SELECT y FROM b)"))
+        #expect(!SerialWritesDatabase.writes("select * from users"))
+        for statement in ["UPDATE events SET a = a", "INSERT INTO x VALUES (1)", "DELETE FROM x", "WITH t AS (SELECT 1) DELETE FROM x",
+                          "PRAGMA optimize", "CREATE INDEX i ON t(c)", "BEGIN TRANSACTION"] {
+            #expect(SerialWritesDatabase.writes(statement), "\(statement)")
+        }
     }
 }
 
