@@ -67,6 +67,23 @@ struct SecurityTests {
         }
     }
 
+    @Test("Stylesheets and scripts are kept an hour, then revalidated: an unchanged file answers 304 without its body")
+    func staticFilesCache() async throws {
+        try await withMaillon { ctx in
+            for path in ["/css/maillon.css", "/js/maillon.js"] {
+                let browser = ctx.browser()
+                let first = try await browser.get(path)
+                #expect(first.status == .ok)
+                #expect(first.headers.first(name: .cacheControl) == "max-age=3600")
+                let tag = try #require(first.headers.first(name: .eTag), "\(path)")
+                let again = try await browser.get(path, headers: [("If-None-Match", tag)])
+                #expect(again.status == .notModified)
+                #expect(again.body.readableBytes == 0)
+                #expect(try await browser.get(path, headers: [("If-None-Match", "\"stale\"")]).status == .ok)
+            }
+        }
+    }
+
     @Test("HSTS is sent when the base URL is https")
     func hstsUnderHTTPS() async throws {
         try await withMaillon(.init(baseURL: "https://maillon.example.org")) { ctx in
@@ -104,6 +121,32 @@ struct SecurityTests {
                 #expect(cookie.contains("SameSite=Lax"))
                 #expect(cookie.contains("Path=/"))
                 #expect(!cookie.contains("Domain"))
+            }
+        }
+    }
+
+    @Test("A form's answer travels in a signed, HttpOnly cookie shown once; a forged or altered one shows nothing")
+    func flashCookie() async throws {
+        try await withMaillon { ctx in
+            let (_, browser) = try await signedInBrowser(ctx)
+            let saved = try await browser.post("/account/profile", ["name": "Camille M.", "locale": "fr"])
+            #expect(saved.status == .seeOther)
+            let header = try #require(saved.headers[.setCookie].first { $0.hasPrefix("maillon_flash=") })
+            #expect(header.contains("HttpOnly") && header.contains("SameSite=Lax") && header.contains("Path=/"))
+            let value = try #require(browser.cookies["maillon_flash"])
+            #expect(try await browser.get("/account").html.contains("Modifications enregistrées."))
+            #expect(browser.cookies["maillon_flash"] == nil, "cleared once shown")
+            #expect(!(try await browser.get("/account").html.contains("Modifications enregistrées.")))
+
+            // Another message with the same signature, a bare message, nonsense: nothing is shown.
+            let other = Data(#"[{"kind":"error","key":"flash.already_decided"}]"#.utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let signature = String(value.split(separator: ".").last ?? "")
+            for forged in [other + "." + signature, other, "%%%.!!!", String(repeating: "a", count: 5_000)] {
+                browser.setCookie("maillon_flash", forged)
+                let page = try await browser.get("/account")
+                #expect(page.status == .ok)
+                #expect(!page.html.contains("Quelqu&#39;un a pris une décision") && !page.html.contains("Quelqu'un a pris une décision"))
             }
         }
     }
