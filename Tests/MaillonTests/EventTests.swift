@@ -564,6 +564,40 @@ struct EventTests {
         }
     }
 
+    @Test("Registering asks the database for little before answering: no session write, the news and the buddy wait for the job; the answer shows on the next page")
+    func registeringIsShort() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner", capacity: 1)
+            let first = try await member(ctx, "Fanny Première", "fanny@example.org", lyon)
+            let late = try await member(ctx, "Louis Tardif", "louis@example.org", lyon)
+            #expect(try await first.post("/events/\(event.id!)/register").status == .seeOther)
+            ctx.app.logger.logLevel = .trace
+            let answer = try await late.post("/events/\(event.id!)/register")
+            #expect(answer.status == .seeOther)
+            let id = try #require(answer.headers.first(name: .xRequestId))
+            // Outside the seat's transaction (whose statements the driver logs without the request's id),
+            // the request reads who is asking (session and account, with mandates, charter and
+            // suspension, in one query) and the event: nothing else, and it writes nothing.
+            var statements = TestLogs.statements(of: id)
+            if let begin = statements.firstIndex(where: { $0.contains("BEGIN") }), let commit = statements.lastIndex(where: { $0.contains("COMMIT") }) {
+                // PostgreSQL's driver logs them: the seat's transaction is lock-and-read, the person's
+                // earlier registration, the seat, the registration, the job.
+                #expect(commit - begin + 1 <= 7, "\(statements[begin...commit].joined(separator: "\n"))")
+                statements.removeSubrange(begin...commit)
+            }
+            #expect(statements.count == 2, "\(statements.count) statements: \(statements.joined(separator: "\n"))")
+            #expect(statements.allSatisfy { $0.contains("SELECT") }, "the flash is not written to the session")
+            #expect(!statements.contains { $0.contains("\"suspensions\".\"id\"") || $0.contains("buddy_introductions") || $0.contains("profiles") })
+            ctx.app.logger.logLevel = .info
+            // The flash travelled in a cookie, and shows once.
+            let page = try await late.get("/events/\(event.id!)").html
+            #expect(page.contains("vous êtes sur la liste d"))
+            #expect(!(try await late.get("/events/\(event.id!)").html.contains("vous êtes sur la liste d")), "shown once")
+            #expect(late.cookies.keys.contains { $0.contains("flash") } == false)
+        }
+    }
+
     @Test("My registrations are in my data export; erasing my account gives my seat to the next in line")
     func privacy() async throws {
         try await withMaillon { ctx in

@@ -17,9 +17,15 @@ final class SessionContext: @unchecked Sendable {
     var contactOf: Set<UUID> = []
     /// Whether a current charter waits for the signed-in person's acceptance (read with the account).
     var owesCharter = false
+    /// Until when the signed-in person is suspended, if they are (read with the account).
+    var suspendedUntil: Date?
     /// A visitor without a session: the random value of their CSRF cookie (no row is written for them).
     var anonymousCSRFCookie: String?
     var newAnonymousCSRFCookie = false
+    /// Messages for the next page, sent back in the flash cookie.
+    var flashOut: [FlashMessage] = []
+    /// The request's flash cookie was read (and is to be cleared).
+    var flashTaken = false
 }
 
 struct FlashMessage: Codable, Sendable, Equatable {
@@ -52,7 +58,7 @@ extension Request {
         return remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// Makes sure this browser has a session row (for the CSRF token, flash, language) and returns it.
+    /// Makes sure this browser has a session row (for the CSRF token, language) and returns it.
     @discardableResult
     func ensureSession() async throws -> UserSession {
         if let record = sessionContext.record { return record }
@@ -77,21 +83,55 @@ extension Request {
         try await AppKeys(database: request.db, cache: request.application.appKeyCache).sign("csrf." + cookie, with: "csrf-hmac")
     }
 
+    /// A message for the next page. It travels in a signed cookie with the redirect, not in the session:
+    /// a form's answer writes nothing for it, and neither does the page that shows it.
     func flash(_ kind: FlashMessage.Kind, _ key: String, count: Int? = nil) async throws {
-        let record = try await ensureSession()
-        var messages = record.flash.flatMap { try? JSONDecoder().decode([FlashMessage].self, from: Data($0.utf8)) } ?? []
-        messages.append(FlashMessage(kind: kind, key: key, count: count))
-        record.flash = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
-        try await record.save(on: db)
+        sessionContext.flashOut.append(FlashMessage(kind: kind, key: key, count: count))
     }
 
-    /// Returns and clears the messages waiting for the next page.
+    /// Returns and clears the messages waiting for this page: those the browser brought back, then any
+    /// left by this very request.
     func takeFlash() async throws -> [FlashMessage] {
-        // No session, no message waiting (and nothing written).
-        guard let record = sessionContext.record, let stored = record.flash else { return [] }
-        record.flash = nil
-        try await record.save(on: db)
-        return (try? JSONDecoder().decode([FlashMessage].self, from: Data(stored.utf8))) ?? []
+        let context = sessionContext
+        var messages: [FlashMessage] = []
+        if !context.flashTaken, let cookie = cookies[SessionMiddleware.flashCookieName(maillon.settings)]?.string, !cookie.isEmpty {
+            context.flashTaken = true
+            messages = try await FlashCookie(request: self).read(cookie)
+        }
+        messages += context.flashOut
+        context.flashOut = []
+        return messages
+    }
+}
+
+/// The flash cookie's value: the messages as base64url JSON and their HMAC, so only Maillon's own
+/// messages are ever shown (a forged or altered cookie shows nothing).
+struct FlashCookie {
+    let request: Request
+    static let maxAge = 600
+
+    func write(_ messages: [FlashMessage]) async throws -> String {
+        let payload = Self.base64URL(try JSONEncoder().encode(messages))
+        return payload + "." + (try await mac(payload))
+    }
+
+    func read(_ value: String) async throws -> [FlashMessage] {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, value.utf8.count <= 2_000 else { return [] }
+        let expected = try await mac(String(parts[0]))
+        guard Secret.matches(expected, String(parts[1])) else { return [] }
+        var base64 = parts[0].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return [] }
+        return (try? JSONDecoder().decode([FlashMessage].self, from: data)) ?? []
+    }
+
+    private func mac(_ payload: String) async throws -> String {
+        try await AppKeys(database: request.db, cache: request.application.appKeyCache).sign("flash." + payload, with: "flash-hmac")
+    }
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
 
@@ -110,7 +150,6 @@ struct SessionStore {
         record.csrfToken = Secret.generate()
         record.$user.id = try user?.requireID()
         record.locale = previous?.locale
-        record.flash = previous?.flash
         record.userAgent = request.headers.first(name: .userAgent).map { String($0.prefix(300)) }
         record.ipAddress = request.clientIP
         record.createdAt = createdAt ?? now
@@ -173,7 +212,9 @@ struct SessionMiddleware: AsyncMiddleware {
         }
         if let token = request.cookies[cookieName]?.string, !token.isEmpty, token.utf8.count <= 100 {
             let now = request.now
-            if let record = try await UserSession.query(on: request.db).filter(\.$tokenHash == Secret.digest(token)).first() {
+            let rows = try await Self.load(tokenHash: Secret.digest(token), now: now, on: request.db)
+            if let first = rows.first {
+                let record = try PrefixedRow(row: first, prefix: "s_").decode(fluentModel: UserSession.self)
                 if SessionStore.isExpired(record, now: now, settings: settings) {
                     try await record.delete(on: request.db)
                     context.expireCookie = true
@@ -183,7 +224,7 @@ struct SessionMiddleware: AsyncMiddleware {
                         try await record.save(on: request.db)
                     }
                     context.record = record
-                    if let userID = record.$user.id { try await Self.loadAccount(userID, into: context, on: request.db) }
+                    if record.$user.id != nil { try Self.readAccount(rows, into: context) }
                 }
             } else {
                 context.expireCookie = true
@@ -196,27 +237,47 @@ struct SessionMiddleware: AsyncMiddleware {
         } catch {
             response = await ErrorPages.response(for: error, on: request)
         }
+        if !context.flashOut.isEmpty {
+            response.cookies[Self.flashCookieName(settings)] = HTTPCookies.Value(
+                string: try await FlashCookie(request: request).write(context.flashOut), maxAge: FlashCookie.maxAge, path: "/",
+                isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax)
+        } else if context.flashTaken {
+            response.cookies[Self.flashCookieName(settings)] = HTTPCookies.Value(
+                string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax)
+        }
         Self.writeCookie(context, to: response, settings: settings)
         return response
     }
 
-    /// The account and what every page asks about it, in one query: the chapters it runs as an
-    /// ambassador, the organisations it acts for, and whether a newer charter waits for it.
-    static func loadAccount(_ userID: UUID, into context: SessionContext, on db: any Database) async throws {
-        let rows = try await (db as! any SQLDatabase).raw("""
-            SELECT u.*, a.chapter_id AS ambassador_of, o.organisation_id AS contact_of,
+    /// The session named by the cookie, and its account with what every page asks about it, in one
+    /// query: the chapters it runs as an ambassador, the organisations it acts for, whether a newer
+    /// charter waits for it, and until when it is suspended. The session's columns come prefixed `s_`;
+    /// one row per mandate or organisation (at least one).
+    static func load(tokenHash: String, now: Date, on db: any Database) async throws -> [any SQLRow] {
+        let sessionColumns = SQLList(UserSession.keys.map { key in
+            SQLAlias(SQLColumn(SQLIdentifier(key.description), table: SQLIdentifier("s")), as: SQLIdentifier("s_" + key.description))
+        })
+        return try await (db as! any SQLDatabase).raw("""
+            SELECT \(sessionColumns), u.*, a.chapter_id AS ambassador_of, o.organisation_id AS contact_of,
               CASE WHEN EXISTS (SELECT 1 FROM \(ident: Charter.schema) c WHERE c.version = (SELECT MAX(version) FROM \(ident: Charter.schema))
-                AND NOT EXISTS (SELECT 1 FROM \(ident: CharterAcceptance.schema) ca WHERE ca.charter_id = c.id AND ca.user_id = u.id)) THEN 1 ELSE 0 END AS owes_charter
-            FROM \(ident: User.schema) u
+                AND NOT EXISTS (SELECT 1 FROM \(ident: CharterAcceptance.schema) ca WHERE ca.charter_id = c.id AND ca.user_id = u.id)) THEN 1 ELSE 0 END AS owes_charter,
+              (SELECT MAX(p.until) FROM \(ident: Suspension.schema) p WHERE p.user_id = u.id AND p.until > \(bind: now)) AS suspended_until
+            FROM \(ident: UserSession.schema) s
+            LEFT JOIN \(ident: User.schema) u ON u.id = s.user_id
             LEFT JOIN \(ident: Ambassadorship.schema) a ON a.user_id = u.id
             LEFT JOIN \(ident: OrganisationContact.schema) o ON o.user_id = u.id
-            WHERE u.id = \(bind: userID)
+            WHERE s.token_hash = \(bind: tokenHash)
             """).all()
-        guard let first = rows.first else { return }
+    }
+
+    /// The account's part of `load`'s rows (none when the account is gone).
+    static func readAccount(_ rows: [any SQLRow], into context: SessionContext) throws {
+        guard let first = rows.first, try !first.decodeNil(column: "id") else { return }
         let user = try first.decode(fluentModel: User.self)
         context.user = user
         let owes = try first.decode(column: "owes_charter", as: Int.self)
         context.owesCharter = user.isMember && owes == 1
+        context.suspendedUntil = try first.decode(column: "suspended_until", as: Date?.self)
         for row in rows {
             if let chapter = try row.decode(column: "ambassador_of", as: UUID?.self), user.role != .organisationContact { context.ambassadorOf.insert(chapter) }
             if let organisation = try row.decode(column: "contact_of", as: UUID?.self), user.role == .organisationContact { context.contactOf.insert(organisation) }
@@ -229,6 +290,10 @@ struct SessionMiddleware: AsyncMiddleware {
 
     static func csrfCookieName(_ settings: Settings) -> String {
         settings.isHTTPS ? "__Host-maillon_csrf" : "maillon_csrf"
+    }
+
+    static func flashCookieName(_ settings: Settings) -> String {
+        settings.isHTTPS ? "__Host-maillon_flash" : "maillon_flash"
     }
 
     static func writeCookie(_ context: SessionContext, to response: Response, settings: Settings) {
@@ -254,8 +319,20 @@ struct SessionMiddleware: AsyncMiddleware {
                 string: context.anonymousCSRFCookie ?? "", path: "/", isSecure: settings.isHTTPS, isHTTPOnly: true, sameSite: .lax)
         }
         // Pages that depend on the session (or carry a visitor's token) must never be stored by a shared cache.
-        if context.record != nil || context.newToken != nil || context.anonymousCSRFCookie != nil {
+        if context.record != nil || context.newToken != nil || context.anonymousCSRFCookie != nil || !context.flashOut.isEmpty || context.flashTaken {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
     }
+}
+
+/// One query's row seen through a prefix: `s_id` read as `id`, so a model can be decoded from its
+/// aliased columns beside another model's.
+struct PrefixedRow: SQLRow {
+    let row: any SQLRow
+    let prefix: String
+
+    var allColumns: [String] { row.allColumns.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
+    func contains(column: String) -> Bool { row.contains(column: prefix + column) }
+    func decodeNil(column: String) throws -> Bool { try row.decodeNil(column: prefix + column) }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D { try row.decode(column: prefix + column, as: type) }
 }

@@ -80,7 +80,6 @@ struct SignInController: RouteCollection {
         if user.hasTwoStep {
             let session = try await req.ensureSession()
             session.pendingUserID = try user.requireID()
-            session.flash = nil
             try await session.save(on: req.db)
             let target = "\(SiteURL.signInTwoStep)?next=\(next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"
             return req.redirect(to: target, redirectType: .normal)

@@ -13,7 +13,6 @@ public final class UserSession: Model, @unchecked Sendable {
     /// Set between a correct password and a correct two-step code.
     @OptionalField(key: "pending_user_id") var pendingUserID: UUID?
     @OptionalField(key: "locale") public var locale: AppLocale?
-    @OptionalField(key: "flash") var flash: String?
     @OptionalField(key: "user_agent") public var userAgent: String?
     @OptionalField(key: "ip_address") public var ipAddress: String?
     @Field(key: "created_at") public var createdAt: Date

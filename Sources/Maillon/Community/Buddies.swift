@@ -7,7 +7,7 @@ import Vapor
 /// registered for the same event is asked to greet them (the one greeting the fewest there, the
 /// earliest registered first); when a volunteer registers, the newcomers of that event still without
 /// a buddy get them. Both are introduced; the organisers see who greets whom on the attendee list.
-/// Run after the seat is decided, outside its transaction: an introduction never holds a seat's lock.
+/// Run by `RegistrationNewsJob` once the seat is committed: an introduction never holds a seat's lock.
 struct FirstEventBuddies {
     let application: Application
     let db: any Database

@@ -18,7 +18,9 @@ enum DatabaseSetup {
             // SQL (with its values) is logged only at trace level, never at the usual levels.
             // One connection per event loop: SQLite queries run on the thread pool (one thread per core), so
             // more would not read faster, and fewer writers means fewer lock waits.
-            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace), as: .sqlite)
+            // Writers take turns in the process rather than spinning on SQLite's lock (see `SerialWritesConfiguration`).
+            let sqlite = DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace)
+            app.databases.use(DatabaseConfigurationFactory { SerialWritesConfiguration(inner: sqlite.make()) }, as: .sqlite)
         case let .postgres(url, searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
@@ -69,5 +71,6 @@ enum DatabaseSetup {
         migrations.add(Migrations031.CreateCommunityHealth())
         migrations.add(Migrations032.AddCommunityHealthIndexes())
         migrations.add(Migrations033.CommunityHealthAtScale())
+        migrations.add(Migrations034.DropSessionFlash())
     }
 }

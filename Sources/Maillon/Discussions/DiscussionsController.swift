@@ -113,14 +113,14 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func newThreadForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let space = try await space(req, reader)
         return try await req.renderPage("form-page", title: req.t("discussion.new_heading", space.name), threadForm(req, space, values: [:], errors: .init()))
     }
 
     @Sendable func newThread(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let space = try await space(req, reader)
         let values = try await req.formValues()
         let input = ThreadInput(values: values)
@@ -147,7 +147,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func reply(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let (thread, space) = try await thread(req, reader)
         let values = try await req.formValues()
         var form = FormReader(values)
@@ -210,7 +210,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func editForm(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         return try await req.renderPage("form-page", title: req.t("discussion.edit_heading"), try editPage(req, post, values: ["body": post.body], errors: .init()))
@@ -218,7 +218,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func edit(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard post.$author.id == reader.userID, post.deletedAt == nil else { throw PageError.forbidden }
         let values = try await req.formValues()
@@ -244,7 +244,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func react(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let (post, _, _) = try await post(req, reader)
         guard let kind = try await req.formValues()["kind"].flatMap(PostReaction.Kind.init(rawValue:)) else { throw Abort(.badRequest) }
         do {
@@ -259,7 +259,7 @@ struct DiscussionsController: RouteCollection {
 
     @Sendable func accept(req: Request) async throws -> Response {
         let reader = try await DiscussionReader.of(req)
-        if let refusal = try await req.refusalIfSuspended(reader.user) { return refusal }
+        if let refusal = try await req.refusalIfSuspended() { return refusal }
         let (post, thread, _) = try await post(req, reader)
         guard thread.$author.id == reader.userID else { throw PageError.forbidden }
         do {

@@ -45,18 +45,15 @@ public final class Suspension: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}
-
-    /// The end of the suspension running for `userID` at `now`, if one is.
-    static func activeUntil(_ userID: UUID, now: Date, on db: any Database) async throws -> Date? {
-        try await query(on: db).filter(\.$user.$id == userID).filter(\.$until > now).sort(\.$until, .descending).first()?.until
-    }
 }
 
 extension Request {
-    /// The page a suspended member gets instead of writing, or nil when they may write. Asked by the
-    /// handlers that write only, so reading pays no extra query.
-    func refusalIfSuspended(_ user: User) async throws -> Response? {
-        guard let until = try await Suspension.activeUntil(user.requireID(), now: now, on: db) else { return nil }
+    /// Until when the signed-in person is suspended, if they are (read with their account: no query).
+    var suspendedUntil: Date? { sessionContext.suspendedUntil }
+
+    /// The page a suspended member gets instead of writing, or nil when they may write.
+    func refusalIfSuspended() async throws -> Response? {
+        guard let until = suspendedUntil else { return nil }
         let t = self.t
         return try await renderPage("message", title: t("moderation.suspended_heading"), MessagePage(
             heading: t("moderation.suspended_heading"), paragraphs: [t("moderation.suspended_body", DateFormatting.dateTime(until, locale))]), status: .forbidden)

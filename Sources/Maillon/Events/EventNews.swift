@@ -121,23 +121,29 @@ struct EventNews {
     }
 }
 
-/// Tells a member the outcome of their registration (notification, mail with the calendar file, as
-/// they chose) once the seat is decided. The registration's transaction only queues this job, so
-/// 200 people registering at once wait for one another's seat, not for one another's mail; and as
-/// the job row is written in that transaction, nothing is told of a seat that was not committed.
+/// What follows a registration once its seat is decided: the member is told the outcome
+/// (notification, mail with the calendar file, as they chose), and first-event buddies are introduced.
+/// The registration's transaction only queues this job, so 200 people registering at once wait for
+/// one another's seat, not for one another's mail; and as the job row is written in that transaction,
+/// nothing is told of a seat that was not committed.
 struct RegistrationNewsJob: Job {
     static let kind = "registration-news"
     let registrationID: UUID
-    /// Their place on the waiting list when they registered (nil: a seat).
-    let position: Int?
 
     func run(_ context: JobContext) async throws {
         // Cancelled or erased since: nothing to tell.
         guard let registration = try await Registration.query(on: context.db).filter(\.$id == registrationID).with(\.$event).with(\.$user).first(),
               registration.status != .cancelled else { return }
+        // Their place in the queue as it is now (a place ahead may have left since they registered).
+        let position = try await Seats.waitlistPosition(of: registration, on: context.db)
         try await context.db.transaction { db in
             try await EventNews(application: context.application, database: db, now: context.now)
                 .registered(registration, event: registration.event, user: registration.user, position: position)
+        }
+        // A newcomer gets a buddy, a buddy their newcomers. An introduction that fails is not retried:
+        // the news above is already told.
+        do { try await FirstEventBuddies(application: context.application, db: context.db, now: context.now).registered(registration, user: registration.user) } catch {
+            context.logger.warning("first-event buddy not introduced", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }

@@ -293,23 +293,18 @@ struct EventsController: RouteCollection {
         }
         guard user.isMember else { return try await refuse(Seats.Refusal.notMember.key, .forbidden) }
         // A suspended member reads but does not register (see moderation).
-        if try await Suspension.activeUntil(user.requireID(), now: req.now, on: req.db) != nil { return try await refuse("moderation.suspended_register", .forbidden) }
+        if req.suspendedUntil != nil { return try await refuse("moderation.suspended_register", .forbidden) }
         guard note.scalarLength <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
         let eventID = try event.requireID()
         do {
             let registration = try await req.db.transaction { db in
                 let registration = try await Seats(database: db, now: req.now).register(eventID, userID: user.requireID(), note: note)
-                let position = try await Seats.waitlistPosition(of: registration, on: db)
                 // Only the job is queued here: the event's row is not held while the mail and its calendar
-                // file are composed, and nothing is told unless this seat is committed.
-                _ = try await JobQueue(database: db, now: req.now).enqueue(RegistrationNewsJob(registrationID: registration.requireID(), position: position))
+                // file are composed or a buddy is found, and nothing is told unless this seat is committed.
+                _ = try await JobQueue(database: db, now: req.now).enqueue(RegistrationNewsJob(registrationID: registration.requireID()))
                 return registration
             }
             try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
-            // The seat is decided: a newcomer gets a buddy, a buddy their newcomers. An introduction that fails costs no seat.
-            do { try await FirstEventBuddies(application: req.application, db: req.db, now: req.now).registered(registration, user: user) } catch {
-                req.logger.warning("first-event buddy not introduced", metadata: ["error": "\(String(reflecting: error))"])
-            }
         } catch let refusal as Seats.Refusal {
             let fresh = try await Self.find(req)
             return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key), note: note), status: .conflict)

@@ -32,8 +32,7 @@ struct Seats {
 
     /// Locks the event for the rest of the transaction and reads it as it now is.
     func lock(_ eventID: UUID) async throws -> Event {
-        try await database.lockRow(of: Event.schema, id: eventID, touching: "confirmed_count")
-        guard let event = try await Event.find(eventID, on: database) else { throw Refusal.notFound }
+        guard let event = try await database.lockAndRead(Event.self, id: eventID, touching: "confirmed_count") else { throw Refusal.notFound }
         return event
     }
 

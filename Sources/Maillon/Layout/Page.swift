@@ -60,12 +60,8 @@ extension Request {
         let flash = try await takeFlash()
         var layout = makeLayout(title: title, csrf: try await csrfToken(), flash: flash)
         if let user = currentUser {
-            if user.isMember {
-                layout.hasMessages = true
-                layout.unreadMessages = try await MessagesController.unread(for: user.requireID(), on: db)
-            }
-            layout.unreadNotifications = try await AppNotification.query(on: db)
-                .filter(\.$user.$id == user.requireID()).filter(\.$inApp == true).filter(\.$readAt == nil).count()
+            layout.hasMessages = user.isMember
+            (layout.unreadMessages, layout.unreadNotifications) = try await MessagesController.unread(for: user.requireID(), messages: user.isMember, on: db)
         }
         return try await render(template, PageContext(locale: locale.rawValue, layout: layout, page: model), status: status)
     }

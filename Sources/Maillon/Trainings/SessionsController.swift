@@ -139,7 +139,7 @@ struct SessionsController: RouteCollection {
         let user = try req.requireUser()
         guard user.isMember || user.role == .guest else { throw PageError.forbidden }
         // A suspended member reads but does not register (see moderation).
-        if try await Suspension.activeUntil(user.requireID(), now: req.now, on: req.db) != nil { throw PageError.forbidden }
+        if req.suspendedUntil != nil { throw PageError.forbidden }
         let (session, training, event) = try await session(req)
         if !user.isMember, !(try await TrainingInvitation.exists(session: session.requireID(), user: user.requireID(), .trainee, on: req.db)) {
             throw PageError.forbidden

@@ -66,6 +66,14 @@ enum TestLogs {
         }
     }
 
+    /// Every SQL statement one request made (reads, writes, BEGIN and COMMIT), each log entry whole.
+    static func statements(of requestID: String) -> [String] {
+        let verbs = ["SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT"]
+        return lines.withLockedValue { entries in
+            entries.filter { entry in entry.contains(requestID) && !entry.hasPrefix("debug") && verbs.contains { entry.contains($0) } }
+        }
+    }
+
     struct CapturingLogHandler: LogHandler {
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .info

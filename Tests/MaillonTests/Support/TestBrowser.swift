@@ -86,7 +86,8 @@ final class TestBrowser: @unchecked Sendable {
                 guard let name = parts.first else { continue }
                 let value = parts.count > 1 ? parts[1] : ""
                 let expired = header.contains("Max-Age=0") || value.isEmpty
-                if state.cookies[name] != (expired ? nil : value) { state.csrf = nil }
+                // A new session or CSRF cookie means a new CSRF token (the flash cookie changes nothing).
+                if !name.contains("flash"), state.cookies[name] != (expired ? nil : value) { state.csrf = nil }
                 state.cookies[name] = expired ? nil : value
             }
             // A new or rotated session has a new CSRF token: like a browser, read it from the next page.
