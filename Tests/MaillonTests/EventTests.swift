@@ -297,6 +297,20 @@ struct EventTests {
         }
     }
 
+    @Test("A training's seats are not taken through the meetup pages, nor a missing event's; nothing is written")
+    func registerOnlyForMeetups() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let training = try await makeEvent(ctx, chapter: lyon, title: "Session de formation", visibility: .public, kind: .training)
+            let member = try await member(ctx, "Marie Membre", "marie@example.org", lyon)
+            #expect(try await member.post("/events/\(training.id!)/register").status == .notFound)
+            #expect(try await member.post("/events/\(UUID())/register").status == .notFound)
+            #expect(try await member.post("/events/not-an-id/register").status == .notFound)
+            #expect(try await Registration.query(on: ctx.db).count() == 0)
+            #expect(try await Event.find(training.id, on: ctx.db)?.confirmedCount == 0)
+        }
+    }
+
     @Test("Ambassadors run their own chapter's events only; members run none")
     func authorization() async throws {
         try await withMaillon { ctx in
@@ -576,17 +590,17 @@ struct EventTests {
             let answer = try await late.post("/events/\(event.id!)/register")
             #expect(answer.status == .seeOther)
             let id = try #require(answer.headers.first(name: .xRequestId))
-            // Outside the seat's transaction (whose statements the driver logs without the request's id),
-            // the request reads who is asking (session and account, with mandates, charter and
-            // suspension, in one query) and the event: nothing else, and it writes nothing.
+            // Outside the seat's transaction (whose statements SQLite's driver logs without the request's
+            // id), the request reads who is asking (session and account, with mandates, charter and
+            // suspension, in one query): nothing else (the lock reads the event), and it writes nothing.
             var statements = TestLogs.statements(of: id)
             if let begin = statements.firstIndex(where: { $0.contains("BEGIN") }), let commit = statements.lastIndex(where: { $0.contains("COMMIT") }) {
-                // PostgreSQL's driver logs them: the seat's transaction is lock-and-read, the person's
-                // earlier registration, the seat, the registration, the job.
+                // PostgreSQL's driver logs them: the seat's transaction is the event locked and read, the
+                // person's earlier registration, the seat, the registration, the job.
                 #expect(commit - begin + 1 <= 7, "\(statements[begin...commit].joined(separator: "\n"))")
                 statements.removeSubrange(begin...commit)
             }
-            #expect(statements.count == 2, "\(statements.count) statements: \(statements.joined(separator: "\n"))")
+            #expect(statements.count == 1, "\(statements.count) statements: \(statements.joined(separator: "\n"))")
             #expect(statements.allSatisfy { $0.contains("SELECT") }, "the flash is not written to the session")
             #expect(!statements.contains { $0.contains("\"suspensions\".\"id\"") || $0.contains("buddy_introductions") || $0.contains("profiles") })
             ctx.app.logger.logLevel = .info

@@ -159,12 +159,19 @@ struct EventsController: RouteCollection {
     /// The event if this reader may see it: members-only events ask visitors to sign in.
     /// A training session's seats are not a meetup: their pages and actions are the session's.
     static func find(_ req: Request) async throws -> Event {
-        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db), event.kind != .training else { throw PageError.notFound }
+        guard let id = req.parameters.get("id", as: UUID.self), let event = try await Event.find(id, on: req.db) else { throw PageError.notFound }
+        try admit(req, to: event)
+        return event
+    }
+
+    /// Who sees an event through these pages (and so may register): not a training's (its session's page
+    /// has it); one for members only, members only.
+    static func admit(_ req: Request, to event: Event) throws {
+        guard event.kind != .training else { throw PageError.notFound }
         if event.visibility == .members, !(req.currentUser?.isMember ?? false) {
             if req.currentUser == nil { throw Abort(.unauthorized) }
             throw PageError.notFound
         }
-        return event
     }
 
     struct ShowPage: Encodable, Sendable {
@@ -285,20 +292,23 @@ struct EventsController: RouteCollection {
 
     @Sendable func register(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let event = try await Self.find(req)
+        guard let eventID = req.parameters.get("id", as: UUID.self) else { throw PageError.notFound }
         let values = try await req.formValues()
         let note = (values["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        // The event is read when the seat is taken (the lock reads it); a refusal reads it for its page.
         func refuse(_ key: String, _ status: HTTPStatus) async throws -> Response {
-            try await req.renderPage("event", title: event.title, Self.showPage(req, event, error: req.t(key), note: note), status: status)
+            let event = try await Self.find(req)
+            return try await req.renderPage("event", title: event.title, Self.showPage(req, event, error: req.t(key), note: note), status: status)
         }
         guard user.isMember else { return try await refuse(Seats.Refusal.notMember.key, .forbidden) }
         // A suspended member reads but does not register (see moderation).
         if req.suspendedUntil != nil { return try await refuse("moderation.suspended_register", .forbidden) }
         guard note.scalarLength <= 500 else { return try await refuse("event.note_too_long", .unprocessableEntity) }
-        let eventID = try event.requireID()
         do {
             let registration = try await req.db.transaction { db in
-                let registration = try await Seats(database: db, now: req.now).register(eventID, userID: user.requireID(), note: note)
+                let registration = try await Seats(database: db, now: req.now).register(eventID, userID: user.requireID(), note: note) { event in
+                    try Self.admit(req, to: event)
+                }
                 // Only the job is queued here: the event's row is not held while the mail and its calendar
                 // file are composed or a buddy is found, and nothing is told unless this seat is committed.
                 _ = try await JobQueue(database: db, now: req.now).enqueue(RegistrationNewsJob(registrationID: registration.requireID()))
@@ -306,12 +316,10 @@ struct EventsController: RouteCollection {
             }
             try await req.flash(.success, registration.status == .confirmed ? "event.flash.registered" : "event.flash.waitlisted")
         } catch let refusal as Seats.Refusal {
-            let fresh = try await Self.find(req)
-            return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(refusal.key), note: note), status: .conflict)
+            return try await refuse(refusal.key, .conflict)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person twice at the same instant: the unique index kept one.
-            let fresh = try await Self.find(req)
-            return try await req.renderPage("event", title: fresh.title, Self.showPage(req, fresh, error: req.t(Seats.Refusal.alreadyRegistered.key)), status: .conflict)
+            return try await refuse(Seats.Refusal.alreadyRegistered.key, .conflict)
         }
         return req.redirect(to: SiteURL.event(eventID), redirectType: .normal)
     }

@@ -30,19 +30,23 @@ struct Seats {
         }
     }
 
-    /// Locks the event for the rest of the transaction and reads it as it now is.
+    /// Locks the event for the rest of the transaction and reads it as it now is (one statement).
     func lock(_ eventID: UUID) async throws -> Event {
         guard let event = try await database.lockAndRead(Event.self, id: eventID, touching: "confirmed_count") else { throw Refusal.notFound }
         return event
     }
 
-    /// Registers `userID`: a seat if one is left, else the next place on the waitlist.
+    /// Registers `userID`: a seat if one is left, else the next place on the waitlist. `admit` may refuse
+    /// the event as it is read under the lock (who may register through the caller's pages).
     @discardableResult
-    func register(_ eventID: UUID, userID: UUID, note: String) async throws -> Registration {
+    func register(_ eventID: UUID, userID: UUID, note: String, admit: (Event) throws -> Void = { _ in }) async throws -> Registration {
         let event = try await lock(eventID)
+        try admit(event)
         guard !event.isCancelled else { throw Refusal.cancelled }
         guard now < event.startsAt else { throw Refusal.started }
         guard now < event.registrationDeadline else { throw Refusal.deadlinePassed }
+        // Read after the lock, in a statement of its own: on PostgreSQL a statement sees what was committed
+        // when it began, so the lock's own statement could miss this person's registration of a moment ago.
         let existing = try await Registration.query(on: database).filter(\.$event.$id == eventID).filter(\.$user.$id == userID).first()
         if let existing, existing.status != .cancelled { throw Refusal.alreadyRegistered }
         let registration = existing ?? Registration()
