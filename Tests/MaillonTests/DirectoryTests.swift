@@ -193,6 +193,33 @@ struct DirectoryTests {
         }
     }
 
+    @Test("A text search's best matches, ranked inside the index, give the same pages as ranking every match")
+    func rankingInsideIndex() async throws {
+        try await withMaillon { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon"), paris = try await makeChapter(ctx, "Paris")
+            for index in 0..<90 {
+                // Relevance varies (the word once, twice, in the bio too); every third is hidden, every
+                // fourth in Paris, so the filters drop many of the best matches.
+                let word = String(repeating: "consultante ", count: 1 + index % 3)
+                try await makeMember(ctx, "Membre \(index)", email: "m\(index)@example.org", chapter: index % 4 == 0 ? paris : lyon,
+                                     headline: "\(word)RSE \(index)", visibility: index % 3 == 0 ? .hidden : .members,
+                                     bio: index % 5 == 0 ? "consultante engagée" : "")
+            }
+            for (text, chapter) in [("consultante", nil), ("consultante", lyon.id), ("consultante rse", paris.id), ("rse", nil)] as [(String, UUID?)] {
+                for page in 1...3 {
+                    var query = DirectoryQuery()
+                    query.text = text
+                    query.chapter = chapter
+                    query.page = page
+                    let inside = try await query.page(on: ctx.db).hits.map(\.userID)
+                    let everything = try await query.page(on: ctx.db, rankingInsideIndex: false).hits.map(\.userID)
+                    #expect(inside == everything, "\(text), page \(page)")
+                    if page == 1 { #expect(!inside.isEmpty) }
+                }
+            }
+        }
+    }
+
     @Test("Hidden means hidden everywhere; members-only needs a member; public is for all, without rates")
     func visibility() async throws {
         try await withMaillon { ctx in

@@ -10,10 +10,25 @@ protocol DirectoryIndex: Sendable {
     func remove(userID: UUID, on sql: any SQLDatabase) async throws
     /// Indexes profiles that have no entry yet, in one statement (the generated community).
     func insertNew(_ documents: [(userID: UUID, body: String)], on sql: any SQLDatabase) async throws
-    /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` to sort on.
-    func matchJoin(_ terms: [String]) -> SQLQueryString
-    /// How to order by that rank, best first.
-    var rankOrder: SQLQueryString { get }
+    /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` to sort on; with
+    /// `best`, only the best `best` matches in the page's order (rank, then `user_id` descending), read
+    /// and ranked inside the index before any profile is joined.
+    func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString
+    /// `ASC` or `DESC`: the rank's direction, best first.
+    var rankDirection: String { get }
+}
+
+extension DirectoryIndex {
+    func matchJoin(_ terms: [String]) -> SQLQueryString { matchJoin(terms, best: nil) }
+
+    /// How to order by the rank, best first.
+    var rankOrder: SQLQueryString { "m.rank \(unsafeRaw: rankDirection)" }
+
+    /// The `best` clause of a match subquery (nothing without `best`).
+    func bestOnly(_ best: Int?) -> SQLQueryString {
+        guard let best else { return "" }
+        return " ORDER BY rank \(unsafeRaw: rankDirection), user_id DESC LIMIT \(unsafeRaw: String(best))"
+    }
 }
 
 enum DirectoryIndexes {
@@ -62,13 +77,13 @@ struct SQLiteDirectoryIndex: DirectoryIndex {
         try await sql.raw("INSERT INTO directory_fts (user_id, body) VALUES \(rows)").run()
     }
 
-    func matchJoin(_ terms: [String]) -> SQLQueryString {
+    func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString {
         // Each term as a quoted prefix: "developp"* "lyon"* (terms hold letters and digits only).
         let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
-        return "JOIN (SELECT user_id AS match_user_id, bm25(directory_fts) AS rank FROM directory_fts WHERE directory_fts MATCH \(bind: match)) m ON m.match_user_id = p.user_id"
+        return "JOIN (SELECT user_id AS match_user_id, bm25(directory_fts) AS rank FROM directory_fts WHERE directory_fts MATCH \(bind: match)\(bestOnly(best))) m ON m.match_user_id = p.user_id"
     }
 
-    var rankOrder: SQLQueryString { "m.rank ASC" }
+    var rankDirection: String { "ASC" }
 }
 
 struct PostgresDirectoryIndex: DirectoryIndex {
@@ -89,10 +104,10 @@ struct PostgresDirectoryIndex: DirectoryIndex {
         try await sql.raw("INSERT INTO directory_documents (user_id, body, document) VALUES \(rows)").run()
     }
 
-    func matchJoin(_ terms: [String]) -> SQLQueryString {
+    func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString {
         let query = terms.map { "\($0):*" }.joined(separator: " & ")
-        return "JOIN (SELECT user_id AS match_user_id, ts_rank(document, to_tsquery('simple', \(bind: query))) AS rank FROM directory_documents WHERE document @@ to_tsquery('simple', \(bind: query))) m ON m.match_user_id = p.user_id"
+        return "JOIN (SELECT user_id AS match_user_id, ts_rank(document, to_tsquery('simple', \(bind: query))) AS rank FROM directory_documents WHERE document @@ to_tsquery('simple', \(bind: query))\(bestOnly(best))) m ON m.match_user_id = p.user_id"
     }
 
-    var rankOrder: SQLQueryString { "m.rank DESC" }
+    var rankDirection: String { "DESC" }
 }
