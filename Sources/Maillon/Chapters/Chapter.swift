@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// A local group (antenne): a city or a region, run by its ambassadors.
@@ -84,5 +85,16 @@ extension Request {
     func slugParameter() throws -> String {
         guard let slug = parameters.get("slug"), Slug.isWellFormed(slug) else { throw PageError.notFound }
         return slug
+    }
+}
+
+extension Chapter {
+    /// Every chapter's name by id, in one two-column query (pages that label members with their chapter).
+    static func names(on db: any Database) async throws -> [UUID: String] {
+        var names: [UUID: String] = [:]
+        for row in try await (db as! any SQLDatabase).select().column("id").column("name").from(schema).all() {
+            names[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return names
     }
 }

@@ -84,7 +84,7 @@ struct DirectoryController: RouteCollection {
         }
         let result = try await query.page(on: req.db)
         let t = req.t
-        let chapters = Dictionary(try await Chapter.query(on: req.db).all().map { ($0.id ?? UUID(), $0.name) }, uniquingKeysWith: { a, _ in a })
+        let chapters = try await Chapter.names(on: req.db)
         let cards = result.hits.map { hit in
             Page.Card(name: hit.name, url: SiteURL.member(hit.userID), headline: hit.headline,
                       meta: [t("profession.\(hit.profession)"), hit.city, hit.chapterID.flatMap { chapters[$0] } ?? "", t("availability.\(hit.availability)")]

@@ -114,11 +114,12 @@ struct DirectoryQuery: Sendable {
                 profession: try row.decode(column: "profession", as: String.self), chapterID: try row.decode(column: "chapter_id", as: UUID?.self),
                 availability: try row.decode(column: "availability", as: String.self))
         }
-        // The skills of the page's members, in one query.
+        // The skills of the page's members, in one query (two columns, no model: this runs on every page).
         var skills: [UUID: [String]] = [:]
         if !hits.isEmpty {
-            for skill in try await ProfileSkill.query(on: db).filter(\.$user.$id ~~ hits.map(\.userID)).sort(\.$label).all() {
-                skills[skill.$user.id, default: []].append(skill.label)
+            for row in try await sql.select().column("user_id").column("label").from(ProfileSkill.schema)
+                .where("user_id", .in, hits.map(\.userID)).orderBy("label").all() {
+                skills[try row.decode(column: "user_id", as: UUID.self), default: []].append(try row.decode(column: "label", as: String.self))
             }
         }
         return Page(hits: hits, skills: skills)
