@@ -10,9 +10,9 @@ protocol DirectoryIndex: Sendable {
     func remove(userID: UUID, on sql: any SQLDatabase) async throws
     /// Indexes profiles that have no entry yet, in one statement (the generated community).
     func insertNew(_ documents: [(userID: UUID, body: String)], on sql: any SQLDatabase) async throws
-    /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` to sort on; with
-    /// `best`, only the best `best` matches in the page's order (rank, then `user_id` descending), read
-    /// and ranked inside the index before any profile is joined.
+    /// A join that keeps only profiles (`p`) matching every term, exposing a `rank` and a `tie` (what
+    /// orders equal ranks) to sort on; with `best`, only the best `best` matches in that order, read and
+    /// ranked inside the index before any profile is joined.
     func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString
     /// `ASC` or `DESC`: the rank's direction, best first.
     var rankDirection: String { get }
@@ -21,13 +21,13 @@ protocol DirectoryIndex: Sendable {
 extension DirectoryIndex {
     func matchJoin(_ terms: [String]) -> SQLQueryString { matchJoin(terms, best: nil) }
 
-    /// How to order by the rank, best first.
-    var rankOrder: SQLQueryString { "m.rank \(unsafeRaw: rankDirection)" }
+    /// How to order matches, best first: by rank, then by `tie`.
+    var rankOrder: SQLQueryString { "m.rank \(unsafeRaw: rankDirection), m.tie DESC" }
 
     /// The `best` clause of a match subquery (nothing without `best`).
-    func bestOnly(_ best: Int?) -> SQLQueryString {
+    func bestOnly(_ best: Int?, tie: String) -> SQLQueryString {
         guard let best else { return "" }
-        return " ORDER BY rank \(unsafeRaw: rankDirection), user_id DESC LIMIT \(unsafeRaw: String(best))"
+        return " ORDER BY rank \(unsafeRaw: rankDirection), \(unsafeRaw: tie) DESC LIMIT \(unsafeRaw: String(best))"
     }
 }
 
@@ -80,7 +80,15 @@ struct SQLiteDirectoryIndex: DirectoryIndex {
     func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString {
         // Each term as a quoted prefix: "developp"* "lyon"* (terms hold letters and digits only).
         let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
-        return "JOIN (SELECT user_id AS match_user_id, bm25(directory_fts) AS rank FROM directory_fts WHERE directory_fts MATCH \(bind: match)\(bestOnly(best))) m ON m.match_user_id = p.user_id"
+        guard best != nil else {
+            return "JOIN (SELECT user_id AS match_user_id, rowid AS tie, bm25(directory_fts) AS rank FROM directory_fts WHERE directory_fts MATCH \(bind: match)) m ON m.match_user_id = p.user_id"
+        }
+        // Ties go by rowid, which the index holds: the user_id column is read (from FTS5's content
+        // table, a seek a row) only for the best, not for the thousands a common word matches.
+        return """
+            JOIN (SELECT f.user_id AS match_user_id, b.tie AS tie, b.rank AS rank FROM (SELECT rowid AS tie, bm25(directory_fts) AS rank FROM directory_fts \
+            WHERE directory_fts MATCH \(bind: match)\(bestOnly(best, tie: "rowid"))) b JOIN directory_fts f ON f.rowid = b.tie) m ON m.match_user_id = p.user_id
+            """
     }
 
     var rankDirection: String { "ASC" }
@@ -106,7 +114,7 @@ struct PostgresDirectoryIndex: DirectoryIndex {
 
     func matchJoin(_ terms: [String], best: Int?) -> SQLQueryString {
         let query = terms.map { "\($0):*" }.joined(separator: " & ")
-        return "JOIN (SELECT user_id AS match_user_id, ts_rank(document, to_tsquery('simple', \(bind: query))) AS rank FROM directory_documents WHERE document @@ to_tsquery('simple', \(bind: query))\(bestOnly(best))) m ON m.match_user_id = p.user_id"
+        return "JOIN (SELECT user_id AS match_user_id, user_id AS tie, ts_rank(document, to_tsquery('simple', \(bind: query))) AS rank FROM directory_documents WHERE document @@ to_tsquery('simple', \(bind: query))\(bestOnly(best, tie: "user_id"))) m ON m.match_user_id = p.user_id"
     }
 
     var rankDirection: String { "DESC" }

@@ -84,7 +84,7 @@ struct DirectoryQuery: Sendable {
         let filter = self.filter
         let from = Self.filtered(filter, index)
         let order: SQLQueryString = switch sort {
-        case .relevance: filter.terms.isEmpty ? "p.joined_at DESC, p.user_id DESC" : index.rankOrder + ", p.user_id DESC"
+        case .relevance: filter.terms.isEmpty ? "p.joined_at DESC, p.user_id DESC" : index.rankOrder
         case .newest: "p.joined_at DESC, p.user_id DESC"
         case .active: "p.last_active_at DESC NULLS LAST, p.user_id DESC"
         }
