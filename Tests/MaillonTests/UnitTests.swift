@@ -227,6 +227,25 @@ struct WriterTurnTests {
         #expect(try await turn.run { 42 } == 42, "the turn is free again")
     }
 
+    @Test("A writer waits at most its patience, then fails; the turn stays with its holder and passes on after")
+    func patience() async throws {
+        let turn = WriterTurn(patience: .milliseconds(50))
+        let (held, holding) = AsyncStream<Void>.makeStream()
+        let (done, finish) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await turn.run { () async throws -> Int in
+                holding.yield()
+                for await _ in done { break }
+                return 1
+            }
+        }
+        for await _ in held { break }
+        await #expect(throws: WriterTurn.Timeout.self) { try await turn.run { 2 } }
+        finish.yield()
+        #expect(try await holder.value == 1)
+        #expect(try await turn.run { 3 } == 3)
+    }
+
     @Test("Reads go straight through; anything else waits its turn")
     func whatWrites() {
         #expect(!SerialWritesDatabase.writes("SELECT 1"))

@@ -38,26 +38,48 @@ private struct SerialWritesDriver: DatabaseDriver {
 }
 
 /// First come, first served: one writer at a time, the others suspended (not spinning) in order.
+/// A writer that waits longer than `patience` (as long as the connection pool lets a request wait)
+/// gives up with an error rather than waiting for ever: a mistake that writes outside a transaction
+/// from inside it fails instead of hanging.
 final class WriterTurn: Sendable {
+    struct Timeout: Error {}
+
     private struct State {
         var taken = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var next = 0
+        var waiting: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     }
     private let state = NIOLockedValueBox(State())
+    let patience: Duration
+
+    init(patience: Duration = .seconds(30)) {
+        self.patience = patience
+    }
 
     func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLockedValue { state -> Bool in
-                guard state.taken else { state.taken = true; return true }
-                state.waiting.append(continuation)
-                return false
+        var timer: Task<Void, Never>?
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let id = state.withLockedValue { state -> Int? in
+                guard state.taken else { state.taken = true; return nil }
+                state.next += 1
+                state.waiting.append((state.next, continuation))
+                return state.next
             }
-            if now { continuation.resume() }
+            guard let id else { return continuation.resume() }
+            timer = Task { [patience, state] in
+                try? await Task.sleep(for: patience)
+                guard !Task.isCancelled else { return }
+                let late = state.withLockedValue { state in
+                    state.waiting.firstIndex { $0.id == id }.map { state.waiting.remove(at: $0).continuation }
+                }
+                late?.resume(throwing: Timeout())
+            }
         }
+        timer?.cancel()
         defer {
-            let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
                 guard !state.waiting.isEmpty else { state.taken = false; return nil }
-                return state.waiting.removeFirst()
+                return state.waiting.removeFirst().continuation
             }
             next?.resume()
         }
