@@ -122,10 +122,12 @@ struct SerialWritesDatabase: Database, SQLDatabase {
         inner.withConnection { closure(SerialWritesDatabase(inner: $0, turn: turn)) }
     }
 
+    /// `body` once it is this writer's turn; at once inside a transaction, which already has the turn.
     private func inTurn<T>(_ body: @escaping @Sendable () async throws -> T) -> EventLoopFuture<T> {
         let promise = inner.eventLoop.makePromise(of: T.self)
-        promise.completeWithTask { [turn] in
-            try await turn.run { UncheckedResult(try await body()) }.value
+        promise.completeWithTask { [turn, inTransaction] in
+            if inTransaction { return try await body() }
+            return try await turn.run { UncheckedResult(try await body()) }.value
         }
         return promise.futureResult
     }
@@ -139,12 +141,12 @@ struct SerialWritesDatabase: Database, SQLDatabase {
     var queryLogLevel: Logger.Level? { sql.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        guard Self.writes(sql.serialize(query).sql) else { return sql.execute(sql: query, onRow) }
+        guard !inTransaction, Self.writes(sql.serialize(query).sql) else { return sql.execute(sql: query, onRow) }
         return inTurn { try await sql.execute(sql: query, onRow) }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        guard Self.writes(sql.serialize(query).sql) else { return try await sql.execute(sql: query, onRow) }
+        guard !inTransaction, Self.writes(sql.serialize(query).sql) else { return try await sql.execute(sql: query, onRow) }
         _ = try await turn.run { try await sql.execute(sql: query, onRow) }
     }
 
