@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// What every template receives: the reader's language, the layout, and the page's own model.
@@ -61,7 +62,7 @@ extension Request {
         var layout = makeLayout(title: title, csrf: try await csrfToken(), flash: flash)
         if let user = currentUser {
             layout.hasMessages = user.isMember
-            (layout.unreadMessages, layout.unreadNotifications) = try await MessagesController.unread(for: user.requireID(), messages: user.isMember, on: db)
+            (layout.unreadMessages, layout.unreadNotifications) = try await LayoutCounts.unread(for: user.requireID(), messages: user.isMember, on: db)
         }
         return try await render(template, PageContext(locale: locale.rawValue, layout: layout, page: model), status: status)
     }
@@ -89,5 +90,26 @@ extension Request {
         let response = try await view.encodeResponse(for: self)
         response.status = status
         return response
+    }
+}
+
+/// The numbers the layout's header shows on every page for the signed-in person.
+enum LayoutCounts {
+    /// What the layout shows as unread, in one query: conversations with a message the member has not
+    /// read (from people they did not block; `messages` false for those without messaging), and in-app
+    /// notifications.
+    static func unread(for userID: UUID, messages: Bool, on db: any Database) async throws -> (messages: Int, notifications: Int) {
+        let sql = db as! any SQLDatabase
+        let conversations: SQLQueryString = messages ? """
+            SELECT COUNT(DISTINCT cm.conversation_id) FROM \(ident: ConversationMember.schema) cm
+            JOIN \(ident: DirectMessage.schema) m ON m.conversation_id = cm.conversation_id
+            WHERE cm.user_id = \(bind: userID) AND m.author_id <> \(bind: userID) AND (cm.last_read_at IS NULL OR m.created_at > cm.last_read_at)
+              AND m.author_id NOT IN (SELECT blocked_id FROM \(ident: MemberBlock.schema) WHERE blocker_id = \(bind: userID))
+            """ : "SELECT 0"
+        guard let row = try await sql.raw("""
+            SELECT (\(conversations)) AS messages,
+              (SELECT COUNT(*) FROM \(ident: AppNotification.schema) WHERE user_id = \(bind: userID) AND in_app = \(bind: true) AND read_at IS NULL) AS notifications
+            """).first() else { return (0, 0) }
+        return (try row.decode(column: "messages", as: Int.self), try row.decode(column: "notifications", as: Int.self))
     }
 }

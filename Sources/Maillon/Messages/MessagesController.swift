@@ -23,24 +23,6 @@ struct MessagesController: RouteCollection {
         Messaging(application: req.application, database: db, now: req.now)
     }
 
-    /// What the layout shows as unread, in one query: conversations with a message the member has not
-    /// read (from people they did not block; `messages` false for those without messaging), and in-app
-    /// notifications.
-    static func unread(for userID: UUID, messages: Bool, on db: any Database) async throws -> (messages: Int, notifications: Int) {
-        let sql = db as! any SQLDatabase
-        let conversations: SQLQueryString = messages ? """
-            SELECT COUNT(DISTINCT cm.conversation_id) FROM \(ident: ConversationMember.schema) cm
-            JOIN \(ident: DirectMessage.schema) m ON m.conversation_id = cm.conversation_id
-            WHERE cm.user_id = \(bind: userID) AND m.author_id <> \(bind: userID) AND (cm.last_read_at IS NULL OR m.created_at > cm.last_read_at)
-              AND m.author_id NOT IN (SELECT blocked_id FROM \(ident: MemberBlock.schema) WHERE blocker_id = \(bind: userID))
-            """ : "SELECT 0"
-        guard let row = try await sql.raw("""
-            SELECT (\(conversations)) AS messages,
-              (SELECT COUNT(*) FROM \(ident: AppNotification.schema) WHERE user_id = \(bind: userID) AND in_app = \(bind: true) AND read_at IS NULL) AS notifications
-            """).first() else { return (0, 0) }
-        return (try row.decode(column: "messages", as: Int.self), try row.decode(column: "notifications", as: Int.self))
-    }
-
     // MARK: The list
 
     struct ListPage: Encodable, Sendable {
