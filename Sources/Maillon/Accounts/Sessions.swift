@@ -111,7 +111,7 @@ struct FlashCookie {
     static let maxAge = 600
 
     func write(_ messages: [FlashMessage]) async throws -> String {
-        let payload = Self.base64URL(try JSONEncoder().encode(messages))
+        let payload = try JSONEncoder().encode(messages).base64URL
         return payload + "." + (try await mac(payload))
     }
 
@@ -128,10 +128,6 @@ struct FlashCookie {
 
     private func mac(_ payload: String) async throws -> String {
         try await AppKeys(database: request.db, cache: request.application.appKeyCache).sign("flash." + payload, with: "flash-hmac")
-    }
-
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
 

@@ -37,11 +37,7 @@ public final class UserToken: Model, @unchecked Sendable {
 public enum Secret {
     /// 32 random bytes, URL-safe base64 without padding.
     public static func generate() -> String {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64URL
     }
 
     public static func digest(_ secret: String) -> String {
@@ -63,5 +59,12 @@ public enum Secret {
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
+    }
+}
+
+extension Data {
+    /// URL-safe base64 without padding (RFC 4648 §5): tokens, signatures, cookie values.
+    var base64URL: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

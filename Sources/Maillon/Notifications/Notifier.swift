@@ -138,7 +138,7 @@ struct AppKeys {
     func sign(_ payload: String, with name: String) async throws -> String {
         let key = try await value(name)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Data(mac).base64URL
     }
 }
 
