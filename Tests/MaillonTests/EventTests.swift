@@ -297,6 +297,50 @@ struct EventTests {
         }
     }
 
+    @Test("A visitor's event page is drawn once per instance for a few seconds: each visitor gets their own working token, each language its own page, members always the live page")
+    func visitorPages() async throws {
+        var options = TestOptions()
+        options.visitorPageSeconds = 2
+        try await withMaillon(options) { ctx in
+            let lyon = try await makeChapter(ctx, "Lyon")
+            let event = try await makeEvent(ctx, chapter: lyon, title: "Afterwork ouvert", capacity: 3, visibility: .public)
+            let path = "/events/\(event.id!)"
+            let first = ctx.browser()
+            let drawn = try await first.get(path).html
+            #expect(drawn.contains("3 places restantes sur 3"))
+
+            // Another visitor: the kept copy, no query at all, with their own token, which their form may use.
+            let second = ctx.browser(ip: "203.0.113.11")
+            ctx.app.logger.logLevel = .trace
+            let answer = try await second.get(path)
+            ctx.app.logger.logLevel = .info
+            let id = try #require(answer.headers.first(name: .xRequestId))
+            #expect(TestLogs.statements(of: id).isEmpty, "\(TestLogs.statements(of: id))")
+            let (firstToken, secondToken) = (try #require(first.csrfToken), try #require(second.csrfToken))
+            #expect(firstToken != secondToken)
+            #expect(answer.html == drawn.replacingOccurrences(of: firstToken, with: secondToken))
+            #expect(answer.headers.first(name: .contentType)?.hasPrefix("text/html") == true)
+            #expect(answer.headers.first(name: .cacheControl) == "no-store", "a visitor's token is never stored by a shared cache")
+            #expect(try await second.post("/language", ["locale": "en", "back": path]).status == .seeOther)
+            #expect(try await ctx.browser(ip: "203.0.113.12", language: "en").get(path).html.contains("3 places left of 3"))
+
+            // A member's registration: the member reads the live page; visitors the copy, until it is two seconds old.
+            let fanny = try await member(ctx, "Fanny Première", "fanny@example.org", lyon)
+            #expect(try await fanny.post("\(path)/register").status == .seeOther)
+            let live = try await fanny.get(path).html
+            #expect(live.contains("2 places restantes sur 3") && !live.contains(SiteURL.signIn + "?next"))
+            #expect(try await ctx.browser(ip: "203.0.113.13").get(path).html.contains("3 places restantes sur 3"))
+            ctx.time.advance(by: 2)
+            #expect(try await ctx.browser(ip: "203.0.113.14").get(path).html.contains("2 places restantes sur 3"))
+
+            // Only pages answered 200 are kept: a members-only event still asks each visitor to sign in.
+            let closed = try await makeEvent(ctx, chapter: lyon, title: "Déjeuner entre membres", visibility: .members)
+            for ip in ["203.0.113.15", "203.0.113.16"] {
+                #expect(try await ctx.browser(ip: ip).get("/events/\(closed.id!)").status == .seeOther)
+            }
+        }
+    }
+
     @Test("A training's seats are not taken through the meetup pages, nor a missing event's; nothing is written")
     func registerOnlyForMeetups() async throws {
         try await withMaillon { ctx in

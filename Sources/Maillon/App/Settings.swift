@@ -32,6 +32,8 @@ public struct Settings: Sendable {
     public var directoryCacheSeconds: Int
     /// PostgreSQL connections per event loop (one event loop per core).
     public var databasePoolSize: Int
+    /// How long each instance keeps a public page as visitors see it (0: not at all).
+    public var visitorPageSeconds: Int = 2
     public var smtp: SMTPSettings?
     /// The share of a mission's price suggested as a contribution, in percent.
     public var contributionPercent: Int = 5
@@ -190,6 +192,7 @@ public struct Settings: Sendable {
             smtp: smtp
         )
         settings.contributionPercent = contributionPercent
+        settings.visitorPageSeconds = try bounded("VISITOR_PAGE_SECONDS", 0...60, 2)
         settings.contributionBankDetails = value("CONTRIBUTION_BANK_DETAILS")
         settings.disabilityReferentName = value("DISABILITY_REFERENT_NAME")
         settings.disabilityReferentContact = value("DISABILITY_REFERENT_CONTACT")

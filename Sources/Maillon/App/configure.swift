@@ -34,6 +34,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     try DatabaseSetup.configure(app, settings.database, poolSize: settings.databasePoolSize)
     app.appKeyCache = AppKeyCache()
     app.directorySummaries = DirectorySummaryCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
+    app.visitorPages = VisitorPageCache(lifetime: TimeInterval(settings.visitorPageSeconds))
     DatabaseSetup.register(app.migrations)
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))

@@ -275,19 +275,22 @@ struct EventsController: RouteCollection {
         }
     }
 
+    /// The page every shared link leads to: a visitor's copy is drawn once per instance every few seconds.
     @Sendable func show(req: Request) async throws -> Response {
-        let event: Event
-        do {
-            event = try await Self.find(req)
-        } catch PageError.notFound {
-            // Links to a training's seats (reminders, calendar feeds) lead to its session; asked only when no meetup answered.
-            if let id = req.parameters.get("id", as: UUID.self),
-               let session = try await TrainingSession.query(on: req.db).filter(\.$event.$id == id).first() {
-                return req.redirect(to: SiteURL.trainingSession(try session.requireID()), redirectType: .normal)
+        try await req.visitorPage {
+            let event: Event
+            do {
+                event = try await Self.find(req)
+            } catch PageError.notFound {
+                // Links to a training's seats (reminders, calendar feeds) lead to its session; asked only when no meetup answered.
+                if let id = req.parameters.get("id", as: UUID.self),
+                   let session = try await TrainingSession.query(on: req.db).filter(\.$event.$id == id).first() {
+                    return req.redirect(to: SiteURL.trainingSession(try session.requireID()), redirectType: .normal)
+                }
+                throw PageError.notFound
             }
-            throw PageError.notFound
+            return try await req.renderPage("event", title: event.title, Self.showPage(req, event))
         }
-        return try await req.renderPage("event", title: event.title, Self.showPage(req, event))
     }
 
     @Sendable func register(req: Request) async throws -> Response {

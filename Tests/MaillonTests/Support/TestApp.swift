@@ -34,6 +34,8 @@ struct TestOptions: Sendable {
     var maxBodySize = "1mb"
     /// Off in tests, so counts follow each change at once; the cache has its own test.
     var directoryCacheSeconds = 0
+    /// Off in tests too, so a visitor sees each change at once; the visitor pages have their own test.
+    var visitorPageSeconds = 0
     /// Where the `file` transport would write (the tests record mail; erasure looks here).
     /// The training organisation's disability referent (name, contact), unset by default.
     var disabilityReferent: (name: String, contact: String)? = nil
@@ -69,6 +71,7 @@ func testSettings(_ database: Settings.DatabaseKind, _ options: TestOptions) thr
     settings.trustProxyHeaders = options.trustProxyHeaders
     settings.maxBodySize = ByteCount(stringLiteral: options.maxBodySize)
     settings.directoryCacheSeconds = options.directoryCacheSeconds
+    settings.visitorPageSeconds = options.visitorPageSeconds
     settings.mailDirectory = options.mailDirectory
     settings.disabilityReferentName = options.disabilityReferent?.name
     settings.disabilityReferentContact = options.disabilityReferent?.contact
