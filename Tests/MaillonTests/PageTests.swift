@@ -181,7 +181,7 @@ struct PageTests {
 
 @Suite("Test harness")
 struct HarnessTests {
-    @Test("The suite runs on PostgreSQL when TEST_DATABASE_URL is set, else on SQLite in WAL mode")
+    @Test("The suite runs on PostgreSQL when TEST_DATABASE_URL is set, else on SQLite in WAL mode, every connection reading through a memory map")
     func databaseUnderTest() async throws {
         try await withMaillon { ctx in
             let sql = ctx.db as! any SQLDatabase
@@ -191,6 +191,11 @@ struct HarnessTests {
                 #expect(sql.dialect.name == "sqlite")
                 let mode = try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
                 #expect(mode == "wal")
+                for loop in ctx.app.eventLoopGroup.makeIterator() {
+                    let connection = try #require(ctx.app.databases.database(logger: ctx.app.logger, on: loop) as? any SQLDatabase)
+                    let size = try await connection.raw("PRAGMA mmap_size").first()?.decode(column: "mmap_size", as: Int.self)
+                    #expect(size == DatabaseSetup.mmapBytes)
+                }
             }
         }
     }

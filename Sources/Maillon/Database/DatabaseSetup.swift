@@ -32,10 +32,21 @@ enum DatabaseSetup {
     }
 
     /// SQLite: write-ahead logging (readers never wait for the writer); the mode is kept in the file.
+    /// Each connection also reads the file through a memory map of up to `mmapBytes`, rather than copying
+    /// each page with a system call (a fifth of the directory search's time went to those copies). The
+    /// map is the kernel's page cache, shared and reclaimable, not the process's own memory. The setting
+    /// lasts as long as the connection, and the SQLite driver keeps exactly one per event loop for the
+    /// life of the application: so it is set once on each loop's connection.
     static func prepare(_ app: Application) async throws {
         guard let sql = app.db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
         try await sql.raw("PRAGMA journal_mode=WAL").run()
+        for loop in app.eventLoopGroup.makeIterator() {
+            guard let connection = app.databases.database(logger: app.logger, on: loop) as? any SQLDatabase else { continue }
+            try await connection.raw("PRAGMA mmap_size = \(unsafeRaw: String(mmapBytes))").run()
+        }
     }
+
+    static let mmapBytes = 256 << 20
 
     static func register(_ migrations: Migrations) {
         migrations.add(Migrations001.CreateAccounts())
