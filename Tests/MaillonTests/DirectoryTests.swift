@@ -120,12 +120,14 @@ struct DirectoryTests {
         }
     }
 
-    @Test("Counts are kept a short while per filter; the list of members is always live")
+    @Test("Counts, and the filters that show them, are kept a short while per filter and language; the list of members is always live")
     func summaryCache() async throws {
         var options = TestOptions()
         options.directoryCacheSeconds = 60
         try await withMaillon(options) { ctx in
             let lyon = try await makeChapter(ctx, "Lyon")
+            lyon.name = "Lyon & <em>Rhône</em>"
+            try await lyon.save(on: ctx.db)
             let charter = try await publishCharter(ctx)
             let viewer = try await makeMember(ctx, "Zoé Viewer", email: "zoe@example.org", chapter: lyon, headline: "Chargée de RSE", profession: "csr")
             try await CharterController.recordAcceptance(viewer, charter, on: ctx.db, now: ctx.time.now())
@@ -138,21 +140,32 @@ struct DirectoryTests {
             #expect(soon.html.contains("Léa Dupont"), "the page is read live")
             #expect(soon.html.contains(">1 membre</h2>"), "the count is the kept one")
 
+            #expect(soon.html.contains("Antenne</h2>") && soon.html.contains("Lyon &amp; &lt;em&gt;Rhône&lt;/em&gt; <span class=\"count\">(1)</span>"),
+                    "the kept filters, escaped once")
+            #expect(!soon.html.contains("<em>Rhône"))
+            let filtered = try await browser.get("/directory?profession=csr").html
+            #expect(filtered.contains("&amp;profession=csr\"") && !soon.html.contains("&amp;profession=csr\""), "each query its own filters")
+            #expect(filtered.contains("Effacer les filtres") && !soon.html.contains("Effacer les filtres"))
+            #expect(try await browser.post("/language", ["locale": "en", "back": "/directory"]).status == .seeOther)
+            let english = try await browser.get("/directory").html
+            #expect(english.contains("Chapter</h2>") && !english.contains("Antenne</h2>"), "each language its own filters")
+
             ctx.time.advance(by: 61)
-            #expect(try await browser.get("/directory").html.contains(">2 membres</h2>"))
+            #expect(try await browser.get("/directory").html.contains(">2 members</h2>"))
+            #expect(try await browser.get("/directory").html.contains("(2)</span>"), "the filters follow the counts")
         }
     }
 
     @Test("Concurrent requests for one filter share one count; a failure is not kept")
     func summaryCacheSingleFlight() async throws {
-        let cache = DirectorySummaryCache(lifetime: 60)
+        let cache = TimedCache<DirectoryQuery.Filter, DirectoryQuery.Summary>(lifetime: 60)
         let calls = NIOLockedValueBox(0)
         let filter = DirectoryQuery().filter
         let now = Date()
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    try await cache.summary(for: filter, now: now) {
+                    try await cache.value(for: filter, now: now) {
                         calls.withLockedValue { $0 += 1 }
                         try await Task.sleep(for: .milliseconds(50))
                         return DirectoryQuery.Summary(total: 7, facets: [:])
@@ -167,9 +180,9 @@ struct DirectoryTests {
         var other = DirectoryQuery()
         other.profession = "design"
         await #expect(throws: Failure.self) {
-            try await cache.summary(for: other.filter, now: now) { throw Failure() }
+            try await cache.value(for: other.filter, now: now) { throw Failure() }
         }
-        let retried = try await cache.summary(for: other.filter, now: now) { DirectoryQuery.Summary(total: 3, facets: [:]) }
+        let retried = try await cache.value(for: other.filter, now: now) { DirectoryQuery.Summary(total: 3, facets: [:]) }
         #expect(retried.total == 3)
     }
 

@@ -33,7 +33,8 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.threadPool = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
     try DatabaseSetup.configure(app, settings.database, poolSize: settings.databasePoolSize)
     app.appKeyCache = AppKeyCache()
-    app.directorySummaries = DirectorySummaryCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
+    app.directorySummaries = TimedCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
+    app.directoryFilters = TimedCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
     app.visitorPages = VisitorPageCache(lifetime: TimeInterval(settings.visitorPageSeconds))
     DatabaseSetup.register(app.migrations)
 

@@ -29,13 +29,20 @@ struct DirectoryController: RouteCollection {
             let selected: Bool
         }
 
+        /// The filters drawn apart (`Filters`), the same for every member with this query.
+        struct Filters: Encodable, Sendable {
+            let locale: String
+            let facets: [FacetGroup]
+            let clearURL: String?
+        }
+
         let heading: String
         let query: String
         let summary: String
         let cards: [Card]
-        let facets: [FacetGroup]
+        /// HTML drawn by Leaf from `Filters` (escaped there), kept as long as the counts it shows.
+        let filters: String
         let sorts: [Option]
-        let clearURL: String?
         let pagination: Pagination
     }
 
@@ -79,7 +86,7 @@ struct DirectoryController: RouteCollection {
         let query = Self.parse(req)
         let filter = query.filter
         let database = req.application.db
-        let summary = try await req.application.directorySummaries.summary(for: filter, now: req.now) {
+        let summary = try await req.application.directorySummaries.value(for: filter, now: req.now) {
             try await DirectoryQuery.summary(filter, on: database)
         }
         let result = try await query.page(on: req.db)
@@ -91,6 +98,26 @@ struct DirectoryController: RouteCollection {
                         .filter { !$0.isEmpty }.joined(separator: " · "),
                       skills: (result.skills[hit.userID] ?? []).prefix(6).map(t.skill))
         }
+        var paging = query
+        paging.page = 1
+        let base = Self.url(paging)
+        let locale = req.locale
+        let filters = try await req.application.directoryFilters.value(for: "\(locale.rawValue) \(base)", now: req.now) {
+            try await Self.drawFilters(query, summary: summary, chapters: chapters, t: t, locale: locale, on: req)
+        }
+        let sorts = DirectoryQuery.Sort.allCases.map { sort in
+            Page.Option(label: t("directory.sort.\(sort.rawValue)"), count: 0, url: Self.url(query, set: "sort", to: sort == .relevance ? nil : sort.rawValue), selected: sort == query.sort)
+        }
+        let pagination = try Pagination(page: query.page, per: DirectoryQuery.perPage, total: summary.total, path: base, t: t)
+        return try await req.renderPage("directory", title: t("directory.heading"), Page(
+            heading: t("directory.heading"), query: query.text, summary: t.count("directory.count", summary.total),
+            cards: cards, filters: filters, sorts: sorts, pagination: pagination))
+    }
+
+    /// The filters beside the results: each facet's values with their counts, each a link to the query
+    /// with that value set (or, when it is the current one, unset).
+    static func drawFilters(_ query: DirectoryQuery, summary: DirectoryQuery.Summary, chapters: [UUID: String], t: Translator,
+                            locale: AppLocale, on req: Request) async throws -> String {
         func group(_ name: String, _ current: String?, label: (DirectoryQuery.Facet) -> String) -> Page.FacetGroup {
             let options = (summary.facets[name] ?? []).map { facet in
                 Page.Option(label: label(facet), count: facet.count,
@@ -105,17 +132,10 @@ struct DirectoryController: RouteCollection {
             group("cause", query.cause) { t("cause.\($0.value)") },
             group("availability", query.availability) { t("availability.\($0.value)") },
         ].filter { !$0.options.isEmpty }
-        let sorts = DirectoryQuery.Sort.allCases.map { sort in
-            Page.Option(label: t("directory.sort.\(sort.rawValue)"), count: 0, url: Self.url(query, set: "sort", to: sort == .relevance ? nil : sort.rawValue), selected: sort == query.sort)
-        }
-        var paging = query
-        paging.page = 1
-        let base = Self.url(paging)
-        let pagination = try Pagination(page: query.page, per: DirectoryQuery.perPage, total: summary.total, path: base, t: t)
         let filtered = query.chapter != nil || query.profession != nil || query.skill != nil || query.cause != nil || query.availability != nil || !query.text.isEmpty
-        return try await req.renderPage("directory", title: t("directory.heading"), Page(
-            heading: t("directory.heading"), query: query.text, summary: t.count("directory.count", summary.total),
-            cards: cards, facets: facets, sorts: sorts, clearURL: filtered ? SiteURL.directory : nil, pagination: pagination))
+        let view = try await req.view.render("partials/directory-filters", Page.Filters(
+            locale: locale.rawValue, facets: facets, clearURL: filtered ? SiteURL.directory : nil))
+        return String(buffer: view.data)
     }
 }
 

@@ -126,7 +126,7 @@ struct DirectoryQuery: Sendable {
     }
 
     /// The total and the facet counts for `filter`: one grouping per facet over the matching members.
-    /// At tens of thousands of members this reads them all, hence `DirectorySummaryCache`.
+    /// At tens of thousands of members this reads them all, hence `Application.directorySummaries`.
     static func summary(_ filter: Filter, on db: any Database) async throws -> Summary {
         let sql = db as! any SQLDatabase
         let from = filtered(filter, DirectoryIndexes.forDatabase(sql))
