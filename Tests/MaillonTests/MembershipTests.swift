@@ -266,6 +266,8 @@ struct MembershipTests {
         #expect(!ApplicationRules.canMove(from: .submitted, to: .accepted, by: .applicant))
         #expect(Slug.make("Auvergne-Rhône-Alpes") == "auvergne-rhone-alpes")
         #expect(Slug.make("  Île de France !") == "ile-de-france")
+        #expect(Slug.make("UX Design -- Figma") == "ux-design-figma", "ASCII is lowercased and dashed the same way")
+        #expect(Slug.make("ux-design") == "ux-design")
     }
 
     @Test("Every membership page renders in French and English", arguments: ["fr", "en"])

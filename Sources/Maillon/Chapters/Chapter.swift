@@ -64,7 +64,10 @@ public final class Welcome: Model, @unchecked Sendable {
 public enum Slug {
     /// "Auvergne-Rhône-Alpes" → "auvergne-rhone-alpes".
     public static func make(_ text: String) -> String {
-        let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).lowercased()
+        // ASCII has no accents to fold: lowercasing is the whole folding, without Foundation's (a skill
+        // slug is slugged again each time a directory card shows it).
+        let folded = text.utf8.allSatisfy { $0 < 0x80 } ? text.lowercased()
+            : text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).lowercased()
         var slug = ""
         for scalar in folded.unicodeScalars {
             if CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII { slug.unicodeScalars.append(scalar) } else if !slug.hasSuffix("-") { slug.append("-") }
