@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 @testable import Maillon
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -53,6 +54,35 @@ struct MetricsTests {
             #expect(text.contains(#"maillon_jobs_total{kind="send-mail",outcome="done"}"#) && text.contains(#"maillon_mail_total{outcome="sent"}"#))
             #expect(text.contains(#"maillon_jobs_waiting{kind="send-mail",state="queued"} 0"#), "an emptied queue reads 0")
             #expect(!text.contains("marc@example.org"), "no address in the metrics")
+        }
+    }
+
+    @Test("/metrics: how long statements waited for a pooled PostgreSQL connection", .enabled(if: TestDatabase.isPostgres))
+    func poolWaits() async throws {
+        try await withMaillon { ctx in
+            func metrics() -> String {
+                var buffer: [UInt8] = []
+                MaillonMetrics.registry.emit(into: &buffer)
+                return String(decoding: buffer, as: UTF8.self)
+            }
+            func waited() -> Double {
+                let line = metrics().split(separator: "\n").first { $0.hasPrefix("maillon_db_pool_wait_seconds_sum") }
+                return line.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } ?? 0
+            }
+            // Every connection of one event loop's pool held for 300 ms; a query on that loop waits for one.
+            let loop = ctx.app.eventLoopGroup.next()
+            let database = ctx.app.databases.database(logger: ctx.app.logger, on: loop)!
+            let size = ctx.app.maillon.settings.databasePoolSize
+            let before = waited()
+            let held = (0..<size).map { _ in
+                database.withConnection { $0.eventLoop.scheduleTask(in: .milliseconds(300)) {}.futureResult }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            _ = try await (database as! any SQLDatabase).raw("SELECT 1 AS one").first()
+            for hold in held { try await hold.get() }
+            #expect(waited() - before >= 0.2, "the query's wait is counted")
+            #expect(metrics().contains(#"maillon_db_pool_wait_seconds_bucket{le="0.0001"}"#),
+                    "buckets fine enough for waits under a millisecond")
         }
     }
 

@@ -248,12 +248,12 @@ struct WriterTurnTests {
 
     @Test("Reads go straight through; anything else waits its turn")
     func whatWrites() {
-        #expect(!SerialWritesDatabase.writes("SELECT 1"))
-        #expect(!SerialWritesDatabase.writes("  (SELECT x FROM a) UNION (SELECT y FROM b)"))
-        #expect(!SerialWritesDatabase.writes("select * from users"))
+        #expect(!DatabaseGate.writes("SELECT 1"))
+        #expect(!DatabaseGate.writes("  (SELECT x FROM a) UNION (SELECT y FROM b)"))
+        #expect(!DatabaseGate.writes("select * from users"))
         for statement in ["UPDATE events SET a = a", "INSERT INTO x VALUES (1)", "DELETE FROM x", "WITH t AS (SELECT 1) DELETE FROM x",
                           "PRAGMA optimize", "CREATE INDEX i ON t(c)", "BEGIN TRANSACTION"] {
-            #expect(SerialWritesDatabase.writes(statement), "\(statement)")
+            #expect(DatabaseGate.writes(statement), "\(statement)")
         }
     }
 }

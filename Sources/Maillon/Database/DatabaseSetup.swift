@@ -18,14 +18,15 @@ enum DatabaseSetup {
             // SQL (with its values) is logged only at trace level, never at the usual levels.
             // One connection per event loop: SQLite queries run on the thread pool (one thread per core), so
             // more would not read faster, and fewer writers means fewer lock waits.
-            // Writers take turns in the process rather than spinning on SQLite's lock (see `SerialWritesConfiguration`).
+            // Writers take turns in the process rather than spinning on SQLite's lock (see `DatabaseGate`).
             let sqlite = DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace)
-            app.databases.use(DatabaseConfigurationFactory { SerialWritesConfiguration(inner: sqlite.make()) }, as: .sqlite)
+            app.databases.use(DatabaseConfigurationFactory { DatabaseGateConfiguration(inner: sqlite.make(), serialWrites: true, timesWaits: false) }, as: .sqlite)
         case let .postgres(url, searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             if let searchPath { configuration.searchPath = [searchPath] }
-            app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize, connectionPoolTimeout: poolTimeout,
-                                         sqlLogLevel: .trace), as: .psql)
+            let postgres = DatabaseConfigurationFactory.postgres(configuration: configuration, maxConnectionsPerEventLoop: poolSize,
+                                                                 connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace)
+            app.databases.use(DatabaseConfigurationFactory { DatabaseGateConfiguration(inner: postgres.make(), serialWrites: false, timesWaits: true) }, as: .psql)
         }
         app.databases.middleware.use(Profile.CityKey())
         app.databases.middleware.use(Space.ForEveryChapter())

@@ -11,7 +11,6 @@ import Vapor
 /// ranking every match.
 enum PostSearch {
     static func index(_ post: Post, on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
         let postID = try post.requireID()
         try await remove(postID, on: db)
         guard post.deletedAt == nil, let thread = try await DiscussionThread.find(post.$thread.id, on: db) else { return }

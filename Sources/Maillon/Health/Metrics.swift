@@ -10,7 +10,8 @@ import Vapor
 /// pattern and status with a latency histogram (`http_requests_total`, `http_request_duration_seconds`,
 /// `http_request_errors_total`); Maillon adds jobs run and failed by kind (`maillon_jobs_total`),
 /// mail sent and failed (`maillon_mail_total`), the queue's depth by kind and state, read from the
-/// database at each scrape (`maillon_jobs_waiting`, the same on every instance).
+/// database at each scrape (`maillon_jobs_waiting`, the same on every instance), and how long
+/// statements waited for a pooled database connection (`maillon_db_pool_wait_seconds`, `DatabaseGate`).
 /// Metrics are each process's own, as Prometheus expects: it scrapes every instance.
 public enum MaillonMetrics {
     public static let registry = PrometheusCollectorRegistry()
@@ -21,6 +22,8 @@ public enum MaillonMetrics {
         let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                    .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)]
         factory.defaultDurationHistogramBuckets = buckets
+        // A wait for a pooled connection is usually well under a millisecond: finer buckets at the bottom.
+        factory.durationHistogramBuckets["maillon_db_pool_wait_seconds"] = [.microseconds(100), .microseconds(500), .milliseconds(1)] + buckets
         MetricsSystem.bootstrap(factory)
     }
 
