@@ -157,6 +157,10 @@ struct UnitTests {
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["BASE_URL": "javascript:alert(1)"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["COMMUNITY_PRIMARY_COLOR": "red;}body{"]) }
         #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["LOG_LEVEL": "loud"]) }
+        #expect(defaults.visitorPageSeconds == 2 && defaults.directoryCacheSeconds == 60)
+        #expect(try Settings.fromEnvironment(["VISITOR_PAGE_SECONDS": "0"]).visitorPageSeconds == 0)
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["VISITOR_PAGE_SECONDS": "61"]) }
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["VISITOR_PAGE_SECONDS": "-1"]) }
         // The end-to-end tests' clock never reaches a public address.
         #expect(throws: SettingsError.self) {
             try Settings.fromEnvironment(["BASE_URL": "https://maillon.example.org/", "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "relay.example.org",
