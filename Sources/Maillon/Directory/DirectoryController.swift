@@ -101,9 +101,8 @@ struct DirectoryController: RouteCollection {
         var paging = query
         paging.page = 1
         let base = Self.url(paging)
-        let locale = req.locale
-        let filters = try await req.application.directoryFilters.value(for: "\(locale.rawValue) \(base)", now: req.now) {
-            try await Self.drawFilters(query, summary: summary, chapters: chapters, t: t, locale: locale, on: req)
+        let filters = try await req.application.directoryFilters.value(for: "\(t.locale.rawValue) \(base)", now: req.now) {
+            try await Self.drawFilters(query, summary: summary, chapters: chapters, t: t, on: req)
         }
         let sorts = DirectoryQuery.Sort.allCases.map { sort in
             Page.Option(label: t("directory.sort.\(sort.rawValue)"), count: 0, url: Self.url(query, set: "sort", to: sort == .relevance ? nil : sort.rawValue), selected: sort == query.sort)
@@ -117,7 +116,7 @@ struct DirectoryController: RouteCollection {
     /// The filters beside the results: each facet's values with their counts, each a link to the query
     /// with that value set (or, when it is the current one, unset).
     static func drawFilters(_ query: DirectoryQuery, summary: DirectoryQuery.Summary, chapters: [UUID: String], t: Translator,
-                            locale: AppLocale, on req: Request) async throws -> String {
+                            on req: Request) async throws -> String {
         func group(_ name: String, _ current: String?, label: (DirectoryQuery.Facet) -> String) -> Page.FacetGroup {
             let options = (summary.facets[name] ?? []).map { facet in
                 Page.Option(label: label(facet), count: facet.count,
@@ -134,7 +133,7 @@ struct DirectoryController: RouteCollection {
         ].filter { !$0.options.isEmpty }
         let filtered = query.chapter != nil || query.profession != nil || query.skill != nil || query.cause != nil || query.availability != nil || !query.text.isEmpty
         let view = try await req.view.render("partials/directory-filters", Page.Filters(
-            locale: locale.rawValue, facets: facets, clearURL: filtered ? SiteURL.directory : nil))
+            locale: t.locale.rawValue, facets: facets, clearURL: filtered ? SiteURL.directory : nil))
         return String(buffer: view.data)
     }
 }
