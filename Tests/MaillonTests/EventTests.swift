@@ -297,7 +297,7 @@ struct EventTests {
         }
     }
 
-    @Test("A visitor's event page is drawn once per instance for a few seconds: each visitor gets their own working token, each language its own page, members always the live page")
+    @Test("A visitor's event page and home page are drawn once per instance for a few seconds: each visitor gets their own working token, each language its own page, members always the live page")
     func visitorPages() async throws {
         var options = TestOptions()
         options.visitorPageSeconds = 2
@@ -310,15 +310,22 @@ struct EventTests {
             #expect(drawn.contains("3 places restantes sur 3"))
 
             // Another visitor: the kept copy, no query at all, with their own token, which their form may use.
+            // The home page (coming events, impact figures) is kept the same way.
             let second = ctx.browser(ip: "203.0.113.11")
+            let home = try await first.get("/").html
             ctx.app.logger.logLevel = .trace
             let answer = try await second.get(path)
+            let secondHome = try await second.get("/")
             ctx.app.logger.logLevel = .info
-            let id = try #require(answer.headers.first(name: .xRequestId))
-            #expect(TestLogs.statements(of: id).isEmpty, "\(TestLogs.statements(of: id))")
+            for response in [answer, secondHome] {
+                let id = try #require(response.headers.first(name: .xRequestId))
+                #expect(TestLogs.statements(of: id).isEmpty, "\(TestLogs.statements(of: id))")
+            }
+            #expect(home.contains("Afterwork ouvert"))
             let (firstToken, secondToken) = (try #require(first.csrfToken), try #require(second.csrfToken))
             #expect(firstToken != secondToken)
             #expect(answer.html == drawn.replacingOccurrences(of: firstToken, with: secondToken))
+            #expect(secondHome.html == home.replacingOccurrences(of: firstToken, with: secondToken))
             #expect(answer.headers.first(name: .contentType)?.hasPrefix("text/html") == true)
             #expect(answer.headers.first(name: .cacheControl) == "no-store", "a visitor's token is never stored by a shared cache")
             #expect(try await second.post("/language", ["locale": "en", "back": path]).status == .seeOther)

@@ -38,7 +38,13 @@ struct HomeController: RouteCollection {
     /// Where each step is done.
     static let stepURLs: [NextSteps.Step: String] = [.apply: SiteURL.apply, .charter: SiteURL.charter, .profile: SiteURL.myProfile, .event: SiteURL.events]
 
+    /// The landing page: a visitor's copy (the coming public events, the impact figures) is drawn once
+    /// per instance every few seconds.
     @Sendable func home(req: Request) async throws -> Response {
+        try await req.visitorPage { try await homePage(req) }
+    }
+
+    private func homePage(_ req: Request) async throws -> Response {
         let t = req.t
         let name = req.maillon.settings.communityName
         let user = req.currentUser
