@@ -202,6 +202,32 @@ struct UnitTests {
     }
 }
 
+@Suite("Visitors' pages")
+struct VisitorPageCacheTests {
+    @Test("A stale page is drawn again by one visitor while the others get the old one, for at most another lifetime; a failed drawing hands it on")
+    func oneRedraw() {
+        let cache = VisitorPageCache(lifetime: 2)
+        let start = Date()
+        func page(at seconds: TimeInterval) -> VisitorPageCache.Page {
+            .init(parts: ["<p>", "</p>"], contentType: "text/html", storedAt: start.addingTimeInterval(seconds))
+        }
+        #expect(cache.page("fr /", now: start) == nil, "nothing kept yet: draw it")
+        cache.store(page(at: 0), as: "fr /")
+        #expect(cache.page("fr /", now: start.addingTimeInterval(1.9))?.storedAt == start, "fresh")
+        #expect(cache.page("en /", now: start.addingTimeInterval(1)) == nil, "each language its own")
+
+        #expect(cache.page("fr /", now: start.addingTimeInterval(2)) == nil, "stale: the first visitor draws it again")
+        #expect(cache.page("fr /", now: start.addingTimeInterval(2.5))?.storedAt == start, "meanwhile the others get the old one")
+        #expect(cache.page("fr /", now: start.addingTimeInterval(4)) == nil, "a drawing slower than the lifetime is taken over")
+        cache.store(page(at: 4.5), as: "fr /")
+        #expect(cache.page("fr /", now: start.addingTimeInterval(5))?.storedAt == start.addingTimeInterval(4.5))
+
+        #expect(cache.page("fr /", now: start.addingTimeInterval(7)) == nil)
+        cache.abandon("fr /")
+        #expect(cache.page("fr /", now: start.addingTimeInterval(7.1)) == nil, "after a failed drawing, the next visitor draws it")
+    }
+}
+
 @Suite("SQLite's writers take turns")
 struct WriterTurnTests {
     @Test("One writer at a time, in the order they came; a failing writer passes the turn on")

@@ -9,9 +9,13 @@ import Vapor
 ///
 /// The one thing that differs between visitors is the CSRF token of the page's forms (the language
 /// switch): a page is kept cut at its token and sewn back with each visitor's own. The page is derived
-/// from the database, so an instance's copy is at most `lifetime` seconds old and no other instance
-/// needs it. Registering, which decides a seat, never reads it. Small and hand-written: a dictionary
-/// behind a lock with a clock, like the directory's counts.
+/// from the database, so no other instance needs it. Registering, which decides a seat, never reads it.
+///
+/// When a page goes stale, the first visitor draws it again while the others are still given the old
+/// one, rather than every visitor of that moment drawing it at once (a burst of slow answers every
+/// `lifetime` seconds). A copy is so at most twice `lifetime` old: a visitor who finds the drawing
+/// taking longer than `lifetime` draws it too. Small and hand-written: a dictionary behind a lock with
+/// a clock, like the directory's counts.
 final class VisitorPageCache: Sendable {
     struct Page: Sendable {
         /// The page's text between its CSRF tokens.
@@ -20,28 +24,46 @@ final class VisitorPageCache: Sendable {
         let storedAt: Date
     }
 
+    private struct Entry {
+        var page: Page
+        /// Since when a visitor has been drawing the page again, if one is.
+        var redrawnSince: Date?
+    }
+
     let lifetime: TimeInterval
     let capacity: Int
-    private let pages = NIOLockedValueBox<[String: Page]>([:])
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
 
     init(lifetime: TimeInterval, capacity: Int = 500) {
         self.lifetime = lifetime
         self.capacity = capacity
     }
 
+    /// The page to give, or nil when this caller is to draw it (and then `store` it, or `abandon`).
     func page(_ key: String, now: Date) -> Page? {
-        guard let page = pages.withLockedValue({ $0[key] }), now.timeIntervalSince(page.storedAt) < lifetime else { return nil }
-        return page
+        entries.withLockedValue { entries in
+            guard var entry = entries[key] else { return nil }
+            if now.timeIntervalSince(entry.page.storedAt) < lifetime { return entry.page }
+            if let since = entry.redrawnSince, now.timeIntervalSince(since) < lifetime { return entry.page }
+            entry.redrawnSince = now
+            entries[key] = entry
+            return nil
+        }
     }
 
     func store(_ page: Page, as key: String) {
-        pages.withLockedValue { pages in
-            if pages.count >= capacity, pages[key] == nil {
-                pages = pages.filter { page.storedAt.timeIntervalSince($0.value.storedAt) < lifetime }
-                if pages.count >= capacity { pages.removeAll() }
+        entries.withLockedValue { entries in
+            if entries.count >= capacity, entries[key] == nil {
+                entries = entries.filter { page.storedAt.timeIntervalSince($0.value.page.storedAt) < lifetime }
+                if entries.count >= capacity { entries.removeAll() }
             }
-            pages[key] = page
+            entries[key] = Entry(page: page)
         }
+    }
+
+    /// The drawing did not give a page to keep (an error, a redirect): the next visitor draws it.
+    func abandon(_ key: String) {
+        entries.withLockedValue { $0[key]?.redrawnSince = nil }
     }
 }
 
@@ -65,9 +87,17 @@ extension Request {
             }
             return Response(status: .ok, headers: [HTTPHeaders.Name.contentType.description: page.contentType], body: .init(buffer: body))
         }
-        let response = try await render()
+        let response: Response
+        do {
+            response = try await render()
+        } catch {
+            cache.abandon(key)
+            throw error
+        }
         if response.status == .ok, let body = response.body.buffer, let contentType = response.headers.first(name: .contentType) {
             cache.store(.init(parts: String(buffer: body).components(separatedBy: token), contentType: contentType, storedAt: now), as: key)
+        } else {
+            cache.abandon(key)
         }
         return response
     }
