@@ -1,5 +1,4 @@
 import Foundation
-import Vapor
 
 /// Values derived from the database, kept `lifetime` seconds per key in this instance (0 keeps
 /// nothing): the directory's counts per filter (`DIRECTORY_CACHE_SECONDS`), and its filters drawn as
@@ -39,22 +38,5 @@ actor TimedCache<Key: Hashable & Sendable, Value: Sendable> {
             if entries[key]?.task == task { entries[key] = nil }
             throw error
         }
-    }
-}
-
-extension Application {
-    private struct DirectorySummariesKey: StorageKey { typealias Value = TimedCache<DirectoryQuery.Filter, DirectoryQuery.Summary> }
-    private struct DirectoryFiltersKey: StorageKey { typealias Value = TimedCache<String, String> }
-
-    /// The directory's total and facet counts per filter.
-    var directorySummaries: TimedCache<DirectoryQuery.Filter, DirectoryQuery.Summary> {
-        get { storage[DirectorySummariesKey.self] ?? TimedCache(lifetime: 0) }
-        set { storage[DirectorySummariesKey.self] = newValue }
-    }
-
-    /// The directory's filters drawn as HTML, per query (less its page) and language: as old as the counts they show.
-    var directoryFilters: TimedCache<String, String> {
-        get { storage[DirectoryFiltersKey.self] ?? TimedCache(lifetime: 0) }
-        set { storage[DirectoryFiltersKey.self] = newValue }
     }
 }

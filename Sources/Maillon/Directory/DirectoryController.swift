@@ -146,3 +146,26 @@ enum QueryEncoding {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 }
+
+extension Application {
+    private struct DirectorySummariesKey: StorageKey { typealias Value = TimedCache<DirectoryQuery.Filter, DirectoryQuery.Summary> }
+    private struct DirectoryFiltersKey: StorageKey { typealias Value = TimedCache<String, String> }
+
+    /// The directory's total and facet counts per filter.
+    var directorySummaries: TimedCache<DirectoryQuery.Filter, DirectoryQuery.Summary> {
+        get {
+            guard let cache = storage[DirectorySummariesKey.self] else { fatalError("Directory counts used before configure(_:)") }
+            return cache
+        }
+        set { storage[DirectorySummariesKey.self] = newValue }
+    }
+
+    /// The directory's filters drawn as HTML, per query (less its page) and language: as old as the counts they show.
+    var directoryFilters: TimedCache<String, String> {
+        get {
+            guard let cache = storage[DirectoryFiltersKey.self] else { fatalError("Directory filters used before configure(_:)") }
+            return cache
+        }
+        set { storage[DirectoryFiltersKey.self] = newValue }
+    }
+}
