@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 @testable import Maillon
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -255,6 +256,50 @@ struct AccountTests {
             #expect(saved.name == "Camille M.")
             #expect(saved.locale == .en)
             #expect(try await browser.get("/account").html.contains("<html lang=\"en\">"))
+        }
+    }
+}
+
+@Suite("Handles: unique however many people share a name")
+struct HandleTests {
+    @Test("A new account whose drawn handle someone already has gets another, instead of failing on the unique index")
+    func newAccountClash() async throws {
+        try await withMaillon { ctx in
+            let first = User(email: "lea1@example.org", passwordHash: "x", name: "Léa Martin", role: .applicant)
+            try await first.create(on: ctx.db)
+            let second = User(email: "lea2@example.org", passwordHash: "x", name: "Léa Martin", role: .applicant)
+            second.handle = first.handle  // the one-in-65,536 draw
+            try await second.create(on: ctx.db)
+            let handles = try await User.query(on: ctx.db).all().compactMap(\.handle)
+            #expect(handles.count == 2 && Set(handles).count == 2)
+            #expect(handles.allSatisfy { $0.hasPrefix("lea-martin-") })
+        }
+    }
+
+    @Test("When every four-digit handle of a name is taken, the suffix grows to eight digits")
+    func longerSuffix() async {
+        let taken = Set((0..<65_536).map { "lea-martin-" + String(repeating: "0", count: 4 - String($0, radix: 16).count) + String($0, radix: 16) })
+        let handle = await User.freeHandle("lea-martin-0000", name: "Léa Martin") { taken.contains($0) }
+        #expect(!taken.contains(handle))
+        #expect(handle.count == "lea-martin-".count + 8)
+    }
+
+    @Test("Migration 028 gives 3,000 people of one name 3,000 handles (a random four-digit suffix alone would clash)")
+    func migrationWithNamesakes() async throws {
+        try await withMaillon { ctx in
+            let users = (0..<3_000).map { User(email: "adam\($0)@example.org", passwordHash: "x", name: "Adam Richard", role: .member) }
+            for (number, user) in users.enumerated() { user.handle = DemoCommunity.handle(user.name, number: number) }
+            try await users.create(on: ctx.db)
+            // Back to before 028, on one connection (SQLite's other connections would not see the dropped
+            // column before their next read; Fluent's SQLite driver skips dropping a column, so SQL does).
+            try await ctx.db.withConnection { db in
+                let sql = db as! any SQLDatabase
+                try await sql.drop(index: "users_handle_idx").run()
+                try await sql.raw("ALTER TABLE users DROP COLUMN handle").run()
+                try await Migrations028.AddUserHandles().prepare(on: db)
+            }
+            let handles = try await User.query(on: ctx.db).all().compactMap(\.handle)
+            #expect(handles.count == 3_000 && Set(handles).count == 3_000)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// What a person is on the platform. Ambassadors are members with a chapter scope
 /// (see `Principal.ambassadorOf`), not a role of their own.
@@ -54,10 +55,39 @@ public final class User: Model, @unchecked Sendable {
         self.acceptsMessages = true
     }
 
-    static func makeHandle(_ name: String) -> String {
+    /// The name's slug and a random suffix of `digits` hexadecimal digits (`lea-martin-3f2a`). Two people
+    /// of the same name get the same one once in 65,536 with four digits: `UniqueHandle` (new accounts)
+    /// and migration 028 (existing ones) draw again, with a longer suffix after a few clashes.
+    static func makeHandle(_ name: String, digits: Int = 4) -> String {
         let base = String(Slug.make(name).prefix(40))
-        let suffix = String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        let hex = String(UInt64.random(in: 0..<(UInt64(1) << UInt64(4 * min(max(digits, 1), 15)))), radix: 16)
+        let suffix = String(repeating: "0", count: max(0, digits - hex.count)) + hex
         return base.isEmpty ? "membre-\(suffix)" : "\(base)-\(suffix)"
+    }
+
+    /// `handle`, or while `isTaken` says it is, another for `name`: four digits again, then eight after three clashes.
+    static func freeHandle(_ handle: String, name: String, isTaken: (String) async throws -> Bool) async rethrows -> String {
+        var handle = handle
+        var clashes = 0
+        while try await isTaken(handle) {
+            clashes += 1
+            handle = makeHandle(name, digits: clashes < 3 ? 4 : 8)
+        }
+        return handle
+    }
+
+    /// Gives each new account a handle nobody has yet (the handles' index is unique): whoever creates
+    /// it — sign-up, organisations, invitations, imports — a clash is drawn again instead of failing.
+    struct UniqueHandle: AsyncModelMiddleware {
+        func create(model: User, on db: any Database, next: any AnyAsyncModelResponder) async throws {
+            if let handle = model.handle {
+                let sql = db as! any SQLDatabase
+                model.handle = try await User.freeHandle(handle, name: model.name) { candidate in
+                    try await sql.select().column("id").from(User.schema).where("handle", .equal, candidate).limit(1).first() != nil
+                }
+            }
+            try await next.create(model, on: db)
+        }
     }
 
     public var isEmailVerified: Bool { emailVerifiedAt != nil }

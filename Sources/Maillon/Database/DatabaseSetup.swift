@@ -29,6 +29,7 @@ enum DatabaseSetup {
             app.databases.use(DatabaseConfigurationFactory { DatabaseGateConfiguration(inner: postgres.make(), serialWrites: false, timesWaits: true) }, as: .psql)
         }
         app.databases.middleware.use(Profile.CityKey())
+        app.databases.middleware.use(User.UniqueHandle())
         app.databases.middleware.use(Space.ForEveryChapter())
     }
 
