@@ -143,6 +143,15 @@ struct DirectoryTests {
             #expect(soon.html.contains("Antenne</h2>") && soon.html.contains("Lyon &amp; &lt;em&gt;Rhône&lt;/em&gt; <span class=\"count\">(1)</span>"),
                     "the kept filters, escaped once")
             #expect(!soon.html.contains("<em>Rhône"))
+            // With the counts and filters kept, a page is its own two queries and what every page reads
+            // (session, user…): each card's chapter comes with its row, not from a list of every chapter.
+            ctx.app.logger.logLevel = .trace
+            let kept = try await browser.get("/directory")
+            ctx.app.logger.logLevel = .info
+            let statements = TestLogs.statements(of: try #require(kept.headers.first(name: .xRequestId)))
+            #expect(kept.html.contains("Lyon &amp; &lt;em&gt;Rhône&lt;/em&gt; ·"), "the card's chapter, escaped once")
+            #expect(!statements.contains { $0.contains("FROM \"chapters\"") }, "\(statements.joined(separator: "\n"))")
+            #expect(statements.count <= 6, "\(statements.count): \(statements.joined(separator: "\n"))")
             let filtered = try await browser.get("/directory?profession=csr").html
             #expect(filtered.contains("&amp;profession=csr\"") && !soon.html.contains("&amp;profession=csr\""), "each query its own filters")
             #expect(filtered.contains("Effacer les filtres") && !soon.html.contains("Effacer les filtres"))

@@ -91,10 +91,9 @@ struct DirectoryController: RouteCollection {
         }
         let result = try await query.page(on: req.db)
         let t = req.t
-        let chapters = try await Chapter.names(on: req.db)
         let cards = result.hits.map { hit in
             Page.Card(name: hit.name, url: SiteURL.member(hit.userID), headline: hit.headline,
-                      meta: [t("profession.\(hit.profession)"), hit.city, hit.chapterID.flatMap { chapters[$0] } ?? "", t("availability.\(hit.availability)")]
+                      meta: [t("profession.\(hit.profession)"), hit.city, hit.chapterName ?? "", t("availability.\(hit.availability)")]
                         .filter { !$0.isEmpty }.joined(separator: " · "),
                       skills: (result.skills[hit.userID] ?? []).prefix(6).map(t.skill))
         }
@@ -102,7 +101,7 @@ struct DirectoryController: RouteCollection {
         paging.page = 1
         let base = Self.url(paging)
         let filters = try await req.application.directoryFilters.value(for: "\(t.locale.rawValue) \(base)", now: req.now) {
-            try await Self.drawFilters(query, summary: summary, chapters: chapters, t: t, on: req)
+            try await Self.drawFilters(query, summary: summary, chapters: Chapter.names(on: req.db), t: t, on: req)
         }
         let sorts = DirectoryQuery.Sort.allCases.map { sort in
             Page.Option(label: t("directory.sort.\(sort.rawValue)"), count: 0, url: Self.url(query, set: "sort", to: sort == .relevance ? nil : sort.rawValue), selected: sort == query.sort)

@@ -25,7 +25,7 @@ struct DirectoryQuery: Sendable {
         let headline: String
         let city: String
         let profession: String
-        let chapterID: UUID?
+        let chapterName: String?
         let availability: String
     }
 
@@ -91,7 +91,7 @@ struct DirectoryQuery: Sendable {
         let offset = (page - 1) * Self.perPage
         let columns: SQLQueryString = """
             SELECT p.user_id AS user_id, u.name AS name, p.headline AS headline, p.city AS city, p.profession AS profession,
-                   p.home_chapter_id AS chapter_id, p.availability AS availability
+                   (SELECT c.name FROM chapters c WHERE c.id = p.home_chapter_id) AS chapter_name, p.availability AS availability
             """
         var rows: [any SQLRow]?
         if rankingInsideIndex, sort == .relevance, !filter.terms.isEmpty, offset < Self.rankedInsideIndexUpTo {
@@ -111,7 +111,7 @@ struct DirectoryQuery: Sendable {
         let hits = try pageRows.map { row in
             Hit(userID: try row.decode(column: "user_id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
                 headline: try row.decode(column: "headline", as: String.self), city: try row.decode(column: "city", as: String.self),
-                profession: try row.decode(column: "profession", as: String.self), chapterID: try row.decode(column: "chapter_id", as: UUID?.self),
+                profession: try row.decode(column: "profession", as: String.self), chapterName: try row.decode(column: "chapter_name", as: String?.self),
                 availability: try row.decode(column: "availability", as: String.self))
         }
         // The skills of the page's members, in one query (two columns, no model: this runs on every page).
