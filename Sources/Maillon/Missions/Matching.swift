@@ -361,26 +361,46 @@ struct MatchingQuery {
         let slugs = needs.required.map(\.slug)
         var holders: SQLQueryString
         if atLeast >= slugs.count {
-            // Holders of the first skill who hold each other one: an index lookup each, no grouping.
+            // Holders of the rarest skill who hold each other one: an index lookup each, no grouping. The
+            // order is fixed (`CROSS JOIN`, SQLite's way; PostgreSQL plans it as the inner join it is):
+            // else SQLite, which knows nothing of how many hold a skill, starts from the first written
+            // and reads each holder's profile before checking the other skills (55 ms against 17 at
+            // 100,000 members for facilitation, 17,288 holders, and carbon accounting, 5,785).
+            let rarest = try await byRarity(slugs)
             holders = "SELECT s0.user_id AS user_id, \(literal: slugs.count) AS matched FROM profile_skills s0"
-            for (index, slug) in slugs.enumerated().dropFirst() {
-                holders = "\(holders) JOIN profile_skills s\(unsafeRaw: String(index)) ON s\(unsafeRaw: String(index)).user_id = s0.user_id AND s\(unsafeRaw: String(index)).slug = \(bind: slug)"
+            for index in rarest.indices.dropFirst() {
+                holders = "\(holders) CROSS JOIN profile_skills s\(unsafeRaw: String(index))"
             }
-            holders = "\(holders) WHERE s0.slug = \(bind: slugs[0])"
+            holders = "\(holders) WHERE s0.slug = \(bind: rarest[0])"
+            for (index, slug) in rarest.enumerated().dropFirst() {
+                holders = "\(holders) AND s\(unsafeRaw: String(index)).user_id = s0.user_id AND s\(unsafeRaw: String(index)).slug = \(bind: slug)"
+            }
         } else {
             holders = "SELECT user_id, COUNT(*) AS matched FROM profile_skills WHERE slug IN (\(binds: slugs)) GROUP BY user_id"
             if atLeast > 1 { holders = "\(holders) HAVING COUNT(*) >= \(literal: atLeast)" }
         }
         var sql: SQLQueryString = """
             SELECT \(profileColumns(withRole: false)), COALESCE(s.times, 0) AS times, \(score(needs)) AS score
-            FROM (\(holders)) r JOIN profiles p ON p.user_id = r.user_id
+            FROM (\(holders)) r CROSS JOIN profiles p
             LEFT JOIN (\(recentSQL) GROUP BY user_id) s ON s.user_id = p.user_id
-            WHERE \(filters(needs, withRole: false))
+            WHERE p.user_id = r.user_id AND \(filters(needs, withRole: false))
             """
         if let only { sql = "\(sql) AND p.user_id IN (\(binds: only))" }
         sql = "\(sql) ORDER BY score DESC, p.user_id"
         if let limit { sql = "\(sql) LIMIT \(bind: limit)" }
         return try await sqlDatabase.raw(sql).all().map { (try Matcher.Candidate(profileRow: $0), try $0.decode(column: "times", as: Int.self)) }
+    }
+
+    /// `slugs`, the one fewest members hold first.
+    private func byRarity(_ slugs: [String]) async throws -> [String] {
+        guard slugs.count > 1 else { return slugs }
+        var counts: SQLQueryString = "SELECT "
+        for (index, slug) in slugs.enumerated() {
+            counts = counts + (index == 0 ? "" : ", ") + "(SELECT COUNT(*) FROM profile_skills WHERE slug = \(bind: slug)) AS c\(unsafeRaw: String(index))"
+        }
+        guard let row = try await sqlDatabase.raw(counts).first() else { return slugs }
+        let held = try slugs.indices.map { try row.decode(column: "c\($0)", as: Int.self) }
+        return slugs.indices.sorted { held[$0] != held[$1] ? held[$0] < held[$1] : $0 < $1 }.map { slugs[$0] }
     }
 
     /// The candidates' skills among the mission's, their causes among its causes, and (when the rows
