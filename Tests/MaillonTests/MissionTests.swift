@@ -572,6 +572,8 @@ struct MatchingQueryTests {
                 for batch in [3, 200] {
                     let best = try await query.best(needs, top: 10, recent: recent, batch: batch)
                     #expect(best.map(\.userID) == expected, "batch \(batch), \(needs.required.map(\.slug)) \(needs.workMode)")
+                    #expect(best.map(\.factors) == full.matches.prefix(10).map(\.factors), "the same explanations, factor by factor")
+                    #expect(best.map(\.score) == full.matches.prefix(10).map(\.score))
                 }
                 let excluded = try await query.excluded(for: needs, limit: 1000)
                 #expect(excluded.map(\.0) == full.excluded.map(\.0).sorted { $0.uuidString < $1.uuidString })

@@ -220,7 +220,6 @@ struct MatchingQuery {
             var candidates = Dictionary(read.map { ($0.candidate.userID, $0.candidate) }, uniquingKeysWith: { a, _ in a })
             var times = Dictionary(read.map { ($0.candidate.userID, $0.times) }, uniquingKeysWith: { a, _ in a })
             for row in rated { candidates[row.candidate.userID] = row.candidate; times[row.candidate.userID] = row.times }
-            try await complete(&candidates, needs: needs)
             for (userID, rating) in ratings { candidates[userID]?.rating = rating }
             let matches = Matcher.rank(Array(candidates.values), for: needs, recent: times).matches
             let kth = matches.count >= top ? matches[top - 1].score : -Double.infinity
@@ -258,7 +257,7 @@ struct MatchingQuery {
             AND NOT (\(filters(needs))) ORDER BY p.user_id LIMIT \(bind: limit)
             """).all()
         var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
-        try await complete(&candidates, needs: needs, roles: false)
+        try await complete(&candidates, needs: needs)
         return candidates.values.compactMap { c in Matcher.exclusion(c, for: needs).map { (c.userID, $0) } }.sorted { $0.0.uuidString < $1.0.uuidString }
     }
 
@@ -270,7 +269,7 @@ struct MatchingQuery {
             WHERE p.user_id IN (SELECT user_id FROM profile_skills WHERE slug IN (\(binds: needs.required.map(\.slug))))
             """).all()
         var candidates = Dictionary(try rows.map { let c = try Matcher.Candidate(profileRow: $0); return (c.userID, c) }, uniquingKeysWith: { a, _ in a })
-        try await complete(&candidates, needs: needs, roles: false)
+        try await complete(&candidates, needs: needs)
         for (userID, rating) in try await Reviewing(database: database, now: Date()).averages() { candidates[userID]?.rating = rating }
         return Array(candidates.values)
     }
@@ -293,8 +292,8 @@ struct MatchingQuery {
     }
 
     /// `Matcher.exclusion` in SQL (the required skill aside: the queries start from its holders). The
-    /// role needs the users table; `best` leaves it to `complete` (only members have profiles, and
-    /// reading 10,000 users rows to learn it would cost more than the rest).
+    /// role needs the users table; `best` reads it for the few it keeps only (only members have profiles,
+    /// and reading 10,000 users rows to learn it would cost more than the rest).
     private func filters(_ needs: Matcher.MissionNeeds, withRole: Bool = true) -> SQLQueryString {
         var sql: SQLQueryString = "p.visibility <> \(bind: Profile.Visibility.hidden.rawValue) AND p.availability <> 'not'"
         if withRole { sql = "u.role IN (\(binds: [Role.member.rawValue, Role.admin.rawValue])) AND \(sql)" }
@@ -352,8 +351,9 @@ struct MatchingQuery {
     /// SQLite's two-argument `MIN` is PostgreSQL's `LEAST`.
     private var least: String { sqlDatabase.dialect.name == "sqlite" ? "MIN" : "LEAST" }
 
-    /// Members who pass the filters (the role aside: `complete` reads it) with their score, best first:
-    /// `limit` of them, or all of `only`; among those holding at least `atLeast` required skills.
+    /// Members who pass the filters with their score, best first: `limit` of them, or all of `only`;
+    /// among those holding at least `atLeast` required skills. Each comes with their role and which of
+    /// the mission's skills and causes they hold, ready for `Matcher`.
     private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, atLeast: Int,
                         limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
         var recentSQL: SQLQueryString = "SELECT user_id, COUNT(*) AS times FROM mission_suggestions WHERE created_at >= \(bind: recent.since)"
@@ -388,7 +388,25 @@ struct MatchingQuery {
         if let only { sql = "\(sql) AND p.user_id IN (\(binds: only))" }
         sql = "\(sql) ORDER BY score DESC, p.user_id"
         if let limit { sql = "\(sql) LIMIT \(bind: limit)" }
-        return try await sqlDatabase.raw(sql).all().map { (try Matcher.Candidate(profileRow: $0), try $0.decode(column: "times", as: Int.self)) }
+        // What `Matcher` explains, for the few read only, in the same statement: the role, and which of
+        // the mission's skills and causes each holds (slugs and causes hold no comma).
+        let joined = sqlDatabase.dialect.name == "sqlite" ? "group_concat" : "string_agg"
+        let slugsAndNice = (needs.required + needs.niceToHave).map(\.slug)
+        var held: SQLQueryString = """
+            (SELECT u.role FROM users u WHERE u.id = x.user_id) AS role, \
+            (SELECT \(unsafeRaw: joined)(ms.slug, ',') FROM profile_skills ms WHERE ms.user_id = x.user_id AND ms.slug IN (\(binds: slugsAndNice))) AS held_skills
+            """
+        if !needs.causes.isEmpty {
+            held = "\(held), (SELECT \(unsafeRaw: joined)(mc.cause, ',') FROM profile_causes mc WHERE mc.user_id = x.user_id AND mc.cause IN (\(binds: needs.causes.sorted()))) AS held_causes"
+        }
+        return try await sqlDatabase.raw("SELECT x.*, \(held) FROM (\(sql)) x ORDER BY x.score DESC, x.user_id").all().map { row in
+            var candidate = try Matcher.Candidate(profileRow: row)
+            candidate.skills = Set((try row.decode(column: "held_skills", as: String?.self) ?? "").split(separator: ",").map(String.init))
+            if row.contains(column: "held_causes") {
+                candidate.causes = Set((try row.decode(column: "held_causes", as: String?.self) ?? "").split(separator: ",").map(String.init))
+            }
+            return (candidate, try row.decode(column: "times", as: Int.self))
+        }
     }
 
     /// `slugs`, the one fewest members hold first.
@@ -403,9 +421,8 @@ struct MatchingQuery {
         return slugs.indices.sorted { held[$0] != held[$1] ? held[$0] < held[$1] : $0 < $1 }.map { slugs[$0] }
     }
 
-    /// The candidates' skills among the mission's, their causes among its causes, and (when the rows
-    /// did not carry it) whether they are members.
-    private func complete(_ candidates: inout [UUID: Matcher.Candidate], needs: Matcher.MissionNeeds, roles: Bool = true) async throws {
+    /// The candidates' skills among the mission's, and their causes among its causes.
+    private func complete(_ candidates: inout [UUID: Matcher.Candidate], needs: Matcher.MissionNeeds) async throws {
         let ids = Array(candidates.keys)
         guard !ids.isEmpty else { return }
         let slugs = (needs.required + needs.niceToHave).map(\.slug)
@@ -418,12 +435,6 @@ struct MatchingQuery {
                 for row in try await sqlDatabase.select().column("user_id").column("cause").from(ProfileCause.schema)
                     .where("user_id", .in, chunk).where("cause", .in, Array(needs.causes)).all() {
                     candidates[try row.decode(column: "user_id", as: UUID.self)]?.causes.insert(try row.decode(column: "cause", as: String.self))
-                }
-            }
-            if roles {
-                for row in try await sqlDatabase.select().column("id").column("role").from(User.schema).where("id", .in, chunk).all() {
-                    let role = Role(rawValue: try row.decode(column: "role", as: String.self))
-                    candidates[try row.decode(column: "id", as: UUID.self)]?.isMember = role == .member || role == .admin
                 }
             }
         }
