@@ -181,12 +181,14 @@ struct PageTests {
 
 @Suite("Test harness")
 struct HarnessTests {
-    @Test("The suite runs on PostgreSQL when TEST_DATABASE_URL is set, else on SQLite in WAL mode, every connection reading through a memory map")
+    @Test("The suite runs on PostgreSQL when TEST_DATABASE_URL is set, without JIT compilation, else on SQLite in WAL mode, every connection reading through a memory map")
     func databaseUnderTest() async throws {
         try await withMaillon { ctx in
             let sql = ctx.db as! any SQLDatabase
             if TestDatabase.isPostgres {
                 #expect(sql.dialect.name == "postgresql")
+                let jit = try await sql.raw("SHOW jit").first()?.decode(column: "jit", as: String.self)
+                #expect(jit == "off", "no JIT compilation on the app's connections")
             } else {
                 #expect(sql.dialect.name == "sqlite")
                 let mode = try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
