@@ -272,7 +272,7 @@ struct HandleTests {
             try await second.create(on: ctx.db)
             let handles = try await User.query(on: ctx.db).all().compactMap(\.handle)
             #expect(handles.count == 2 && Set(handles).count == 2)
-            #expect(handles.allSatisfy { $0.hasPrefix("lea-martin-") })
+            #expect(handles.allSatisfy { $0.range(of: #"^lea-martin-[0-9a-f]{4}$"#, options: .regularExpression) != nil }, "\(handles)")
         }
     }
 

@@ -60,8 +60,8 @@ public final class User: Model, @unchecked Sendable {
     /// and migration 028 (existing ones) draw again, with a longer suffix after a few clashes.
     static func makeHandle(_ name: String, digits: Int = 4) -> String {
         let base = String(Slug.make(name).prefix(40))
-        let hex = String(UInt64.random(in: 0..<(UInt64(1) << UInt64(4 * min(max(digits, 1), 15)))), radix: 16)
-        let suffix = String(repeating: "0", count: max(0, digits - hex.count)) + hex
+        let digits = min(max(digits, 1), 15)
+        let suffix = String(format: "%0\(digits)llx", UInt64.random(in: 0..<(UInt64(1) << UInt64(4 * digits))))
         return base.isEmpty ? "membre-\(suffix)" : "\(base)-\(suffix)"
     }
 
