@@ -11,6 +11,14 @@ private func notifications(_ ctx: TestContext, _ email: String) async throws -> 
     return try await AppNotification.query(on: ctx.db).filter(\.$user.$id == user.requireID()).filter(\.$kind == "moderation").all().map { $0.text(t) }
 }
 
+/// Sam, a Lyon member, opens a thread in Lyon's space with a promotion.
+private func samsPromotion(_ ctx: TestContext) async throws -> (Chapter, TestBrowser, DiscussionThread, Post) {
+    let lyon = try await makeChapter(ctx, "Lyon")
+    let sam = try await member(ctx, "Sam Spam", "sam@example.org", lyon)
+    try await sam.post("/discussions/lyon/new", ["title": "Promo", "body": "Encore une promo"])
+    return (lyon, sam, try #require(try await DiscussionThread.query(on: ctx.db).first()), try #require(try await Post.query(on: ctx.db).first()))
+}
+
 @Suite("Moderation")
 struct ModerationTests {
     @Test("Two members' reports hide a post until reviewed, its author told; the ambassador restores or deletes it; the queue is scoped to one's chapter")
@@ -81,11 +89,7 @@ struct ModerationTests {
     @Test("A warned member is told; a suspended one reads but neither writes nor registers until the end of the suspension")
     func warnAndSuspend() async throws {
         try await withMaillon { ctx in
-            let lyon = try await makeChapter(ctx, "Lyon")
-            let sam = try await member(ctx, "Sam Spam", "sam@example.org", lyon)
-            try await sam.post("/discussions/lyon/new", ["title": "Promo", "body": "Encore une promo"])
-            let thread = try #require(try await DiscussionThread.query(on: ctx.db).first())
-            let post = try #require(try await Post.query(on: ctx.db).first())
+            let (lyon, sam, thread, post) = try await samsPromotion(ctx)
             let (_, admin) = try await signedInBrowser(ctx, role: .admin)
             try await admin.post("/discussions/posts/\(post.requireID())/report", ["reason": "spam"])
             #expect(try await admin.post("/moderation/posts/\(post.requireID())", ["action": "warn", "reason": "Pas de publicité ici"]).status == .seeOther)
@@ -110,6 +114,54 @@ struct ModerationTests {
             ctx.time.advance(by: 8 * 86400)
             try await signIn(sam, email: "sam@example.org")
             #expect(try await sam.post("/discussions/threads/\(thread.requireID())/reply", ["body": "Promis, c'est fini"]).status == .seeOther)
+        }
+    }
+
+    @Test("An admin lifts a suspension early, with a reason the member reads; not an ambassador, not a member; a reason is needed")
+    func liftEarly() async throws {
+        try await withMaillon { ctx in
+            let (lyon, sam, thread, post) = try await samsPromotion(ctx)
+            try await makeAmbassador(ctx, of: lyon, email: "amb@example.org", name: "Ambre Lyon")
+            let ambassador = ctx.browser()
+            try await signIn(ambassador, email: "amb@example.org")
+            #expect(try await ambassador.post("/moderation/posts/\(post.requireID())", ["action": "suspend", "reason": "Récidive", "days": "30"]).status == .seeOther)
+            let suspension = try #require(try await Suspension.query(on: ctx.db).first())
+            let lift = "/moderation/suspensions/\(try suspension.requireID())/lift"
+
+            // The ambassador and members do not lift it (a suspension holds everywhere); nor do they see the list.
+            #expect(!(try await ambassador.get("/moderation").html.contains(lift)))
+            #expect(try await ambassador.post(lift, ["reason": "Erreur"]).status == .forbidden)
+            let lea = try await member(ctx, "Léa Lyon", "lea@example.org", lyon)
+            #expect(try await lea.post(lift, ["reason": "Erreur"]).status == .forbidden)
+            #expect(try await sam.post(lift, ["reason": "Erreur"]).status == .forbidden)
+
+            // The admin sees it running, with its end and reason; a reason is needed, the form keeps nothing half-done.
+            let (_, admin) = try await signedInBrowser(ctx, role: .admin)
+            let queue = try await admin.get("/moderation").html
+            #expect(queue.contains("Suspensions en cours") && queue.contains("Sam Spam") && queue.contains("Récidive") && queue.contains(lift))
+            let missing = try await admin.post(lift, ["reason": "  "])
+            let formID = "lift-\(try suspension.requireID())"
+            #expect(missing.status == .unprocessableEntity && missing.html.contains(formID) && missing.html.contains("Ce champ est obligatoire"))
+            let stillRunning = try await Suspension.find(suspension.requireID(), on: ctx.db)?.until
+            #expect((stillRunning ?? .distantPast) > ctx.time.now())
+            #expect(try await admin.post("/moderation/suspensions/\(UUID())/lift", ["reason": "x"]).status == .notFound)
+
+            // In English too (the admin's language is theirs: set last in this test).
+            #expect(try await admin.post("/language", ["locale": "en", "back": "/moderation"]).status == .seeOther)
+            let inEnglish = try await admin.get("/moderation")
+            #expect(inEnglish.status == .ok && inEnglish.html.contains("Suspensions in force") && inEnglish.html.contains("Lift the suspension now"))
+            #expect(try await admin.post("/language", ["locale": "fr", "back": "/moderation"]).status == .seeOther)
+
+            #expect(try await admin.post(lift, ["reason": "Malentendu, toutes nos excuses"]).status == .seeOther)
+            #expect(try await admin.post(lift, ["reason": "Deux fois"]).status == .seeOther, "lifting again changes nothing")
+            #expect(try await ModerationEntry.query(on: ctx.db).filter(\.$action == .lift).all().map(\.reason) == ["Malentendu, toutes nos excuses"])
+            #expect(try await notifications(ctx, "sam@example.org").filter { $0.contains("suspension est levée") }.count == 1)
+            #expect(!(try await admin.get("/moderation").html.contains(lift)), "no longer running")
+            #expect(try await admin.get("/moderation/log").html.contains("suspension levée"))
+
+            // Sam writes again at once, without waiting for the 30 days.
+            try await signIn(sam, email: "sam@example.org")
+            #expect(try await sam.post("/discussions/threads/\(thread.requireID())/reply", ["body": "Merci"]).status == .seeOther)
         }
     }
 

@@ -154,6 +154,7 @@ public enum SiteURL {
     public static let moderation = "/moderation"
     public static let moderationLog = "/moderation/log"
     public static func moderationAction(_ post: UUID) -> String { "\(moderation)/posts/\(post.uuidString)" }
+    public static func liftSuspension(_ suspension: UUID) -> String { "\(moderation)/suspensions/\(suspension.uuidString)/lift" }
     public static let theme = "/theme.css"
     public static let healthz = "/healthz"
     public static let readyz = "/readyz"

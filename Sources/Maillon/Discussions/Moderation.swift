@@ -77,7 +77,7 @@ enum ReportForm {
 public final class ModerationEntry: Model, @unchecked Sendable {
     public static let schema = "moderation_log"
 
-    public enum Action: String, Codable, Sendable, CaseIterable { case hide, restore, delete, warn, suspend }
+    public enum Action: String, Codable, Sendable, CaseIterable { case hide, restore, delete, warn, suspend, lift }
 
     @ID(key: .id) public var id: UUID?
     /// Nil when the rule acted (a post hidden by two reports), or once the moderator's account is erased.
@@ -165,6 +165,7 @@ struct Moderating {
         case .warn: try await warn(authorID, about: nil, in: nil, by: moderator, reason: reason)
         case .suspend: try await suspend(authorID, days: days ?? 7, about: nil, in: nil, by: moderator, reason: reason)
         case .restore, .hide: try await log(.restore, by: moderator, post: nil, member: authorID, space: nil, reason: reason)
+        case .lift: return  // not a decision on a message
         }
     }
 
@@ -213,6 +214,15 @@ struct Moderating {
         try await log(.suspend, by: moderator, post: post, member: memberID, space: space, reason: reason)
         let locale = try await User.find(memberID, on: database)?.locale ?? .fr
         try await tell(memberID, "notify.moderation.suspended", [DateFormatting.date(suspension.until, locale), reason], link: nil)
+    }
+
+    /// Ends a suspension now rather than at its date (a mistake, or an apology accepted): the member may
+    /// write again at once, and is told why.
+    func lift(_ suspension: Suspension, by moderator: User, reason: String) async throws {
+        suspension.until = now
+        try await suspension.update(on: database)
+        try await log(.lift, by: moderator, post: nil, member: suspension.$user.id, space: nil, reason: reason)
+        try await tell(suspension.$user.id, "notify.moderation.lifted", [reason], link: nil)
     }
 
     private func closeReports(_ post: Post) async throws {

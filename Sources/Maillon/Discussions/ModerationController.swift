@@ -9,6 +9,7 @@ struct ModerationController: RouteCollection {
         routes.get(SiteURL.route(SiteURL.moderation), use: queue)
         routes.post(SiteURL.route(SiteURL.moderation) + ["posts", ":post"], use: act)
         routes.post(SiteURL.route(SiteURL.moderation) + ["messages", ":message"], use: actOnMessage)
+        routes.post(SiteURL.route(SiteURL.moderation) + ["suspensions", ":suspension", "lift"], use: lift)
         routes.get(SiteURL.route(SiteURL.moderationLog), use: log)
     }
 
@@ -42,10 +43,21 @@ struct ModerationController: RouteCollection {
             let form: [FormModel]
         }
 
+        /// A suspension still running, and the form that ends it now.
+        struct Suspended: Encodable, Sendable {
+            let member: String
+            let memberURL: String
+            /// Until when, and why.
+            let summary: String
+            let form: [FormModel]
+        }
+
         let heading: String
         let items: [Item]
         /// Reported direct messages: admins only.
         var messages: [Item] = []
+        /// Suspensions running: admins only (a suspension holds everywhere, beyond any one chapter).
+        var suspensions: [Suspended] = []
         let logURL: String
     }
 
@@ -71,8 +83,29 @@ struct ModerationController: RouteCollection {
                                   form: [actionForm(req, postID, values: values, errors: errors)])
         }
         var page = QueuePage(heading: t("moderation.heading"), items: items, logURL: SiteURL.moderationLog)
-        if reader.principal?.role == .admin { page.messages = try await messageItems(req, failed: failed) }
+        if reader.principal?.role == .admin {
+            page.messages = try await messageItems(req, failed: failed)
+            page.suspensions = try await suspensionItems(req, failed: failed)
+        }
         return page
+    }
+
+    /// The suspensions still running, soonest over first, each with a form to lift it now (a reason is needed).
+    private func suspensionItems(_ req: Request, failed: (UUID, [String: String], FormErrors)?) async throws -> [QueuePage.Suspended] {
+        let t = req.t
+        let suspensions = try await Suspension.query(on: req.db).filter(\.$until > req.now).sort(\.$until).limit(200).all()
+        let names = try await DiscussionNames.of(suspensions.map { $0.$user.id }, on: req.db)
+        return suspensions.compactMap { suspension in
+            guard let id = suspension.id else { return nil }
+            let (values, errors) = failed?.0 == id ? (failed?.1 ?? [:], failed?.2 ?? .init()) : ([:], FormErrors())
+            let form = FormModel(id: "lift-\(id.uuidString)", action: SiteURL.liftSuspension(id), submitLabel: t("moderation.lift_submit"), fields: [
+                .init(name: "reason", label: t("moderation.field.why"), value: values["reason"] ?? "", error: errors["reason"].map { t($0) },
+                      hint: t("moderation.lift_hint")),
+            ], errorSummary: errors.isEmpty ? nil : t("form.has_errors"))
+            return QueuePage.Suspended(member: names.name(suspension.$user.id, t), memberURL: SiteURL.member(suspension.$user.id),
+                                       summary: t("moderation.suspended_until", DateFormatting.dateTime(suspension.until, req.locale), suspension.reason),
+                                       form: [form])
+        }
     }
 
     /// Direct messages with open reports (admins only): a message has no space for an ambassador to moderate.
@@ -168,6 +201,28 @@ struct ModerationController: RouteCollection {
             try await Moderating(application: req.application, database: db, now: req.now).decide(message, action: logged, days: days, by: reader.user, reason: reason)
         }
         try await req.flash(.success, "moderation.flash.\(action.rawValue)")
+        return req.redirect(to: SiteURL.moderation, redirectType: .normal)
+    }
+
+    /// An admin ends a suspension now, with a reason the member reads.
+    @Sendable func lift(req: Request) async throws -> Response {
+        try req.authorize(.manageSpaces)
+        let reader = try await DiscussionReader.of(req)
+        guard let id = req.parameters.get("suspension", as: UUID.self), try await Suspension.find(id, on: req.db) != nil else { throw PageError.notFound }
+        let values = try await req.formValues()
+        var form = FormReader(values)
+        let reason = form.text("reason", max: 500, required: true)
+        guard form.errors.isEmpty else {
+            let page = try await queuePage(req, reader, failed: (id, values, form.errors))
+            return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
+        }
+        try await req.db.transaction { db in
+            // Read again under the row's lock: two admins lifting at once log and tell it once.
+            // Already over (lifted by someone else, or its date passed): nothing to do.
+            guard let current = try await db.lockAndRead(Suspension.self, id: id, touching: "until"), current.until > req.now else { return }
+            try await Moderating(application: req.application, database: db, now: req.now).lift(current, by: reader.user, reason: reason)
+        }
+        try await req.flash(.success, "moderation.flash.lift")
         return req.redirect(to: SiteURL.moderation, redirectType: .normal)
     }
 
