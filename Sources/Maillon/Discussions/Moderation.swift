@@ -219,7 +219,9 @@ struct Moderating {
     /// Ends a suspension now rather than at its date (a mistake, or an apology accepted): the member may
     /// write again at once, and is told why.
     func lift(_ suspension: Suspension, by moderator: User, reason: String) async throws {
-        suspension.until = now
+        // Over a second ago rather than "now": a date read back from the database may come back a hair
+        // later than it was written, and would still count as running at this very instant.
+        suspension.until = now.addingTimeInterval(-1)
         try await suspension.update(on: database)
         try await log(.lift, by: moderator, post: nil, member: suspension.$user.id, space: nil, reason: reason)
         try await tell(suspension.$user.id, "notify.moderation.lifted", [reason], link: nil)
