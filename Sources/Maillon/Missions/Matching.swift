@@ -212,11 +212,12 @@ struct MatchingQuery {
     func best(_ needs: Matcher.MissionNeeds, top: Int, recent: Recent, batch: Int = 200) async throws -> [Matcher.Match] {
         guard !needs.required.isEmpty, top > 0 else { return [] }
         let ratings = try await Reviewing(database: database, now: Date()).averages().filter { ReviewRules.matchingBonus(average: $0.value) > 0 }
-        let rated = ratings.isEmpty ? [] : try await scored(needs, recent: recent, only: Array(ratings.keys), atLeast: 1, limit: nil)
+        let rarest = try await byRarity(needs.required.map(\.slug))
+        let rated = ratings.isEmpty ? [] : try await scored(needs, rarest: rarest, recent: recent, only: Array(ratings.keys), atLeast: 1, limit: nil)
         var atLeast = needs.required.count
         var limit = batch
         while true {
-            let read = try await scored(needs, recent: recent, only: nil, atLeast: atLeast, limit: limit)
+            let read = try await scored(needs, rarest: rarest, recent: recent, only: nil, atLeast: atLeast, limit: limit)
             var candidates = Dictionary(read.map { ($0.candidate.userID, $0.candidate) }, uniquingKeysWith: { a, _ in a })
             var times = Dictionary(read.map { ($0.candidate.userID, $0.times) }, uniquingKeysWith: { a, _ in a })
             for row in rated { candidates[row.candidate.userID] = row.candidate; times[row.candidate.userID] = row.times }
@@ -353,8 +354,9 @@ struct MatchingQuery {
 
     /// Members who pass the filters with their score, best first: `limit` of them, or all of `only`;
     /// among those holding at least `atLeast` required skills. Each comes with their role and which of
-    /// the mission's skills and causes they hold, ready for `Matcher`.
-    private func scored(_ needs: Matcher.MissionNeeds, recent: Recent, only: [UUID]?, atLeast: Int,
+    /// the mission's skills and causes they hold, ready for `Matcher`. `rarest`: the required skills,
+    /// the one fewest hold first (`byRarity`, read once per ranking).
+    private func scored(_ needs: Matcher.MissionNeeds, rarest: [String], recent: Recent, only: [UUID]?, atLeast: Int,
                         limit: Int?) async throws -> [(candidate: Matcher.Candidate, times: Int)] {
         var recentSQL: SQLQueryString = "SELECT user_id, COUNT(*) AS times FROM mission_suggestions WHERE created_at >= \(bind: recent.since)"
         if let mission = recent.excluding { recentSQL = "\(recentSQL) AND mission_id <> \(bind: mission)" }
@@ -366,7 +368,6 @@ struct MatchingQuery {
             // else SQLite, which knows nothing of how many hold a skill, starts from the first written
             // and reads each holder's profile before checking the other skills (55 ms against 17 at
             // 100,000 members for facilitation, 17,288 holders, and carbon accounting, 5,785).
-            let rarest = try await byRarity(slugs)
             holders = "SELECT s0.user_id AS user_id, \(literal: slugs.count) AS matched FROM profile_skills s0"
             for index in rarest.indices.dropFirst() {
                 holders = "\(holders) CROSS JOIN profile_skills s\(unsafeRaw: String(index))"
