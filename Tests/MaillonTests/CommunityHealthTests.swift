@@ -260,6 +260,18 @@ struct BinomeTests {
         #expect(strangers.count == 1, "three people: one trio")
     }
 
+    @Test("Someone left over joins a cross-chapter pair, not another chapter's own pair, whatever order the chapters come in", arguments: 0..<20)
+    func leftoverStaysOutOfLocalPairs(seed: Int) {
+        // Lyon's two make a pair; three people alone in their chapters make a remote pair and one left over.
+        let lyon = UUID()
+        let locals = (0..<2).map { _ in Pairer.Candidate(id: UUID(), chapter: lyon) }
+        let alone = (0..<3).map { _ in Pairer.Candidate(id: UUID(), chapter: UUID()) }
+        let groups = Pairer(recent: [:], met: []).pair(locals + alone, seed: UInt64(seed))
+        #expect(groups.count == 2)
+        #expect(groups.contains { Set($0.members) == Set(locals.map(\.id)) && $0.chapter == lyon }, "Lyon's pair stays Lyon's: \(groups.map(\.members.count))")
+        #expect(groups.contains { $0.members.count == 3 && $0.chapter == nil })
+    }
+
     @Test("Twelve tight months in memory (fourteen people, six months of memory): everyone placed each month, never a recent partner, a trio only for an odd number", arguments: [14, 15])
     func tightMonths(count: Int) {
         let people = (0..<count).map { _ in Pairer.Candidate(id: UUID(), chapter: nil) }

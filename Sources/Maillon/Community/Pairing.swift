@@ -74,10 +74,13 @@ struct Pairer {
         made = []
         // Two or more left (the last ones had met recently): swap partners with a pair, so that only
         // an odd number ever makes a trio.
+        // A chapter's own pair is broken up only when no cross-chapter pair will do: the binômes stay
+        // local wherever they can.
+        func remoteFirst(_ indices: [Int]) -> [Int] { indices.filter { groups[$0].chapter == nil } + indices.filter { groups[$0].chapter != nil } }
         repair: while left.count >= 2 {
             for (i, x) in left.enumerated() {
                 for (j, y) in left.enumerated() where j > i {
-                    for index in groups.indices where groups[index].members.count == 2 {
+                    for index in remoteFirst(Array(groups.indices)) where groups[index].members.count == 2 {
                         let (a, b) = (groups[index].members[0], groups[index].members[1])
                         let swaps = [(a, b), (b, a)].filter { allowed(x.id, $0.0) && allowed(y.id, $0.1) }
                         guard let (p, q) = swaps.first else { continue }
@@ -91,9 +94,10 @@ struct Pairer {
             }
             break
         }
-        // Whoever is left joins a pair they may meet, in their chapter if possible: the trio.
+        // Whoever is left joins a pair they may meet: the trio. In their chapter if possible, else a
+        // cross-chapter pair, and another chapter's own pair only when nothing else will do.
         for person in left {
-            let fits = groups.indices.filter { index in groups[index].members.count == 2 && groups[index].members.allSatisfy { allowed(person.id, $0) } }
+            let fits = remoteFirst(groups.indices.filter { index in groups[index].members.count == 2 && groups[index].members.allSatisfy { allowed(person.id, $0) } })
             guard let index = fits.first(where: { groups[$0].chapter == person.chapter && person.chapter != nil }) ?? fits.first else { continue }
             groups[index].members.append(person.id)
             if groups[index].chapter != person.chapter { groups[index].chapter = nil }
