@@ -35,6 +35,7 @@ public func configure(_ app: Application, settings: Settings, mailer: (any Maile
     app.appKeyCache = AppKeyCache()
     app.directorySummaries = TimedCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
     app.directoryFilters = TimedCache(lifetime: TimeInterval(settings.directoryCacheSeconds))
+    app.directoryCards = TimedCache(lifetime: TimeInterval(settings.directoryCacheSeconds), capacity: 200)
     app.visitorPages = VisitorPageCache(lifetime: TimeInterval(settings.visitorPageSeconds))
     DatabaseSetup.register(app.migrations)
 

@@ -77,53 +77,57 @@ struct DirectoryQuery: Sendable {
         return sql
     }
 
-    /// The requested page, read off an index for the "newest" and "recently active" orders.
+    /// The requested page, read off an index for the "newest" and "recently active" orders, in one
+    /// statement: the page's members are chosen first, then only those 24 get their chapter's name and
+    /// their skills (each list in one column, in name order).
     func page(on db: any Database, rankingInsideIndex: Bool = true) async throws -> Page {
         let sql = db as! any SQLDatabase
         let index = DirectoryIndexes.forDatabase(sql)
         let filter = self.filter
-        let from = Self.filtered(filter, index)
-        let order: SQLQueryString = switch sort {
-        case .relevance: filter.terms.isEmpty ? "p.joined_at DESC, p.user_id DESC" : index.rankOrder
-        case .newest: "p.joined_at DESC, p.user_id DESC"
-        case .active: "p.last_active_at DESC NULLS LAST, p.user_id DESC"
+        // The order as two columns, `o1` then `o2`, so that the outer statement can sort the page again.
+        let (first, direction, second): (SQLQueryString, String, SQLQueryString) = switch sort {
+        case .relevance where !filter.terms.isEmpty: ("m.rank", index.rankDirection, "m.tie")
+        case .relevance, .newest: ("p.joined_at", "DESC", "p.user_id")
+        case .active: ("p.last_active_at", "DESC NULLS LAST", "p.user_id")
         }
         let offset = (page - 1) * Self.perPage
-        let columns: SQLQueryString = """
-            SELECT p.user_id AS user_id, u.name AS name, p.headline AS headline, p.city AS city, p.profession AS profession,
-                   (SELECT c.name FROM chapters c WHERE c.id = p.home_chapter_id) AS chapter_name, p.availability AS availability
-            """
+        func statement(_ from: SQLQueryString) -> SQLQueryString {
+            let joined = sql.dialect.name == "sqlite" ? "group_concat" : "string_agg"
+            return """
+                SELECT x.*, (SELECT c.name FROM chapters c WHERE c.id = x.chapter_id) AS chapter_name,
+                       (SELECT \(unsafeRaw: joined)(s.label, \(bind: String(Self.separator)) ORDER BY s.label) FROM profile_skills s WHERE s.user_id = x.user_id) AS skills
+                FROM (SELECT p.user_id AS user_id, u.name AS name, p.headline AS headline, p.city AS city, p.profession AS profession,
+                             p.home_chapter_id AS chapter_id, p.availability AS availability, \(first) AS o1, \(second) AS o2
+                      \(from) ORDER BY o1 \(unsafeRaw: direction), o2 DESC
+                      LIMIT \(unsafeRaw: String(Self.perPage)) OFFSET \(unsafeRaw: String(offset))) x
+                ORDER BY x.o1 \(unsafeRaw: direction), x.o2 DESC
+                """
+        }
         var rows: [any SQLRow]?
         if rankingInsideIndex, sort == .relevance, !filter.terms.isEmpty, offset < Self.rankedInsideIndexUpTo {
             // The best matches first, ranked inside the index (a few thousand match a common word): a page
-            // among those that pass the filters is the true page when there are enough of them, as they
-            // are the beginning of the whole list in the same order. Else the whole list is ranked.
-            let wanted = offset + Self.perPage
-            let best = try await sql.raw("\(columns) \(Self.filtered(filter, index, best: wanted + Self.perPage * 2)) ORDER BY \(order)").all()
-            if best.count >= wanted { rows = Array(best[offset..<wanted]) }
+            // among those that pass the filters is the true page when it is full, as they are the
+            // beginning of the whole list in the same order. Else the whole list is ranked.
+            let best = try await sql.raw(statement(Self.filtered(filter, index, best: offset + Self.perPage * 3))).all()
+            if best.count == Self.perPage { rows = best }
         }
         if rows == nil {
-            rows = try await sql.raw("""
-                \(columns) \(from) ORDER BY \(order) LIMIT \(unsafeRaw: String(Self.perPage)) OFFSET \(unsafeRaw: String(offset))
-                """).all()
+            rows = try await sql.raw(statement(Self.filtered(filter, index))).all()
         }
-        let pageRows = rows ?? []
-        let hits = try pageRows.map { row in
-            Hit(userID: try row.decode(column: "user_id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
-                headline: try row.decode(column: "headline", as: String.self), city: try row.decode(column: "city", as: String.self),
-                profession: try row.decode(column: "profession", as: String.self), chapterName: try row.decode(column: "chapter_name", as: String?.self),
-                availability: try row.decode(column: "availability", as: String.self))
-        }
-        // The skills of the page's members, in one query (two columns, no model: this runs on every page).
         var skills: [UUID: [String]] = [:]
-        if !hits.isEmpty {
-            for row in try await sql.select().column("user_id").column("label").from(ProfileSkill.schema)
-                .where("user_id", .in, hits.map(\.userID)).orderBy("label").all() {
-                skills[try row.decode(column: "user_id", as: UUID.self), default: []].append(try row.decode(column: "label", as: String.self))
-            }
+        let hits = try (rows ?? []).map { row in
+            let hit = Hit(userID: try row.decode(column: "user_id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+                          headline: try row.decode(column: "headline", as: String.self), city: try row.decode(column: "city", as: String.self),
+                          profession: try row.decode(column: "profession", as: String.self), chapterName: try row.decode(column: "chapter_name", as: String?.self),
+                          availability: try row.decode(column: "availability", as: String.self))
+            skills[hit.userID] = (try row.decode(column: "skills", as: String?.self) ?? "").split(separator: Self.separator).map(String.init)
+            return hit
         }
         return Page(hits: hits, skills: skills)
     }
+
+    /// Between a card's skills in their one column: no label holds it.
+    private static let separator: Character = "\u{1F}"
 
     /// The total and the facet counts for `filter`: one grouping per facet over the matching members.
     /// At tens of thousands of members this reads them all, hence `Application.directorySummaries`.
