@@ -122,7 +122,7 @@ struct EventTests {
         }
     }
 
-    @Test("The same person registering twice at once gets one registration")
+    @Test("The same person registering twice at once gets one registration, and one seat when registering again after cancelling")
     func duplicateRegistration() async throws {
         try await withMaillon { ctx in
             let event = try await makeEvent(ctx, chapter: try await makeChapter(ctx, "Lyon"), capacity: 5)
@@ -142,6 +142,25 @@ struct EventTests {
             }
             #expect(outcomes.filter { $0 }.count == 1)
             #expect(try await Registration.query(on: ctx.db).count() == 1)
+            #expect(try await Event.find(event.id, on: ctx.db)?.confirmedCount == 1)
+
+            // Cancelled, then registering again twice at once: the cancelled row is taken back once.
+            try await ctx.db.transaction { db in _ = try await Seats(database: db, now: ctx.time.now()).cancel(event.requireID(), userID: user.requireID()) }
+            let again = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        do {
+                            _ = try await ctx.db.transaction { db in
+                                try await Seats(database: db, now: ctx.time.now()).register(event.requireID(), userID: user.requireID(), note: "")
+                            }
+                            return true
+                        } catch Seats.Refusal.alreadyRegistered { return false }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(again.filter { $0 }.count == 1)
+            #expect(try await Registration.query(on: ctx.db).all().map(\.status) == [.confirmed])
             #expect(try await Event.find(event.id, on: ctx.db)?.confirmedCount == 1)
         }
     }

@@ -141,7 +141,7 @@ public struct Settings: Sendable {
             guard let seconds = Int($0), (0...3600).contains(seconds) else { throw SettingsError.invalid("DIRECTORY_CACHE_SECONDS", $0) }
             return seconds
         } ?? 60
-        let poolSize = try number("DATABASE_POOL_SIZE", 4)
+        let poolSize = try number("DATABASE_POOL_SIZE", 2)
         guard poolSize <= 64 else { throw SettingsError.invalid("DATABASE_POOL_SIZE", String(poolSize)) }
         let transport = value("MAIL_TRANSPORT") ?? "file"
         guard ["file", "smtp"].contains(transport) else { throw SettingsError.invalid("MAIL_TRANSPORT", transport) }
