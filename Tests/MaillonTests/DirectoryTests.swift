@@ -305,6 +305,9 @@ struct DirectoryTests {
                 #expect(page.status == .ok, "\(path)")
                 PageTests.expectWellFormedPage(page.html, lang: language, path: path)
             }
+            // The cards are drawn apart from the page: the empty list still speaks the reader's language.
+            let empty = try await browser.get("/directory?q=zzqxw").html
+            #expect(empty.contains(language == "fr" ? "Aucun membre ne correspond." : "No member matches."))
         }
     }
 }

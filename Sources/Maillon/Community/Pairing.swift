@@ -73,9 +73,8 @@ struct Pairer {
         groups += made.map { group($0[0], $0[1]) }
         made = []
         // Two or more left (the last ones had met recently): swap partners with a pair, so that only
-        // an odd number ever makes a trio.
-        // A chapter's own pair is broken up only when no cross-chapter pair will do: the binômes stay
-        // local wherever they can.
+        // an odd number ever makes a trio. A chapter's own pair is broken up only when no cross-chapter
+        // pair will do: the binômes stay local wherever they can.
         func remoteFirst(_ indices: [Int]) -> [Int] { indices.filter { groups[$0].chapter == nil } + indices.filter { groups[$0].chapter != nil } }
         repair: while left.count >= 2 {
             for (i, x) in left.enumerated() {

@@ -19,11 +19,6 @@ protocol DirectoryIndex: Sendable {
 }
 
 extension DirectoryIndex {
-    func matchJoin(_ terms: [String]) -> SQLQueryString { matchJoin(terms, best: nil) }
-
-    /// How to order matches, best first: by rank, then by `tie`.
-    var rankOrder: SQLQueryString { "m.rank \(unsafeRaw: rankDirection), m.tie DESC" }
-
     /// The `best` clause of a match subquery (nothing without `best`).
     func bestOnly(_ best: Int?, tie: String) -> SQLQueryString {
         guard let best else { return "" }

@@ -101,6 +101,9 @@ struct Moderating {
     /// Reports from this many different members hide a post until it is reviewed.
     static let reportsToHide = 2
 
+    /// What a moderator decides about a reported post or message (lifting a suspension is not one).
+    enum Action: String, CaseIterable, Sendable { case hide, restore, delete, warn, suspend }
+
     enum Refusal: Error, Equatable {
         case alreadyReported, ownPost
         var key: String {
@@ -154,7 +157,7 @@ struct Moderating {
     }
 
     /// An admin's decision on a reported message: dismissed, deleted, its author warned or suspended.
-    func decide(_ message: DirectMessage, action: ModerationEntry.Action, days: Int?, by moderator: User, reason: String) async throws {
+    func decide(_ message: DirectMessage, action: Action, days: Int?, by moderator: User, reason: String) async throws {
         let authorID = message.$author.id
         try await MessageReport.query(on: database).filter(\.$message.$id == message.requireID()).filter(\.$closedAt == nil).set(\.$closedAt, to: now).update()
         switch action {
@@ -164,8 +167,8 @@ struct Moderating {
             try await tell(authorID, "notify.moderation.message_deleted", [reason], link: nil)
         case .warn: try await warn(authorID, about: nil, in: nil, by: moderator, reason: reason)
         case .suspend: try await suspend(authorID, days: days ?? 7, about: nil, in: nil, by: moderator, reason: reason)
+        // A message is not hidden: keeping it is dismissing the reports.
         case .restore, .hide: try await log(.restore, by: moderator, post: nil, member: authorID, space: nil, reason: reason)
-        case .lift: return  // not a decision on a message
         }
     }
 

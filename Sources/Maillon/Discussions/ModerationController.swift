@@ -13,7 +13,7 @@ struct ModerationController: RouteCollection {
         routes.get(SiteURL.route(SiteURL.moderationLog), use: log)
     }
 
-    enum Action: String, CaseIterable { case hide, restore, delete, warn, suspend }
+    typealias Action = Moderating.Action
 
     /// A moderator's decision form, read: an action, a reason (needed but to restore), and days for a suspension.
     struct Decision {
@@ -191,14 +191,8 @@ struct ModerationController: RouteCollection {
             return try await req.renderPage("moderation", title: page.heading, page, status: .unprocessableEntity)
         }
         let reason = decision.reason, days = decision.days
-        let logged: ModerationEntry.Action = switch action {
-        case .hide, .restore: .restore
-        case .delete: .delete
-        case .warn: .warn
-        case .suspend: .suspend
-        }
         try await req.db.transaction { db in
-            try await Moderating(application: req.application, database: db, now: req.now).decide(message, action: logged, days: days, by: reader.user, reason: reason)
+            try await Moderating(application: req.application, database: db, now: req.now).decide(message, action: action, days: days, by: reader.user, reason: reason)
         }
         try await req.flash(.success, "moderation.flash.\(action.rawValue)")
         return req.redirect(to: SiteURL.moderation, redirectType: .normal)
